@@ -1,0 +1,221 @@
+"""The `Case` facade: one open case folder, its database, originals, lock and audit."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import audit
+from app.errors import CaseNotFound, StoreError
+from app.model import AuditRow, CaseInfo, SourceRow
+from app.store.blobs import BlobStore
+from app.store.engine import BEGIN_OPTION, current_revision, make_engine, migrate
+from app.store.lock import CaseLock, current_user
+from app.store.schema import Event, Item, Participant, Setting, Source
+from app.timeline.clock import zone
+
+SUFFIX = ".threadline"
+DB_NAME = "case.sqlite"
+DEFAULT_ZONE = "Europe/London"
+
+
+def case_folder(path: str | Path) -> Path:
+    """The folder of a case named by `path`, adding `.threadline` when it is missing."""
+    p = Path(path).expanduser()
+    return p if p.name.endswith(SUFFIX) else p.with_name(p.name + SUFFIX)
+
+
+class Case:
+    """An open case. Create with `Case.create`, open with `Case.open`, close with `close()`.
+
+    Every change goes through `write()`: one immediate transaction in which the change and
+    its audit entry commit together or not at all.
+    """
+
+    def __init__(self, folder: Path, *, readonly: bool) -> None:
+        self.folder = folder
+        self.readonly = readonly
+        self.user = current_user()
+        self.blobs = BlobStore(folder / "originals")
+        self._lock = CaseLock(folder)
+        if not readonly:
+            self._lock.acquire()
+        try:
+            self.engine = make_engine(folder / DB_NAME)
+            if readonly:
+                if current_revision(self.engine) is None:
+                    raise StoreError(f"{folder} holds no case database")
+            else:
+                migrate(self.engine)
+                self.blobs.clear_incoming()
+        except BaseException:
+            self._lock.release()
+            raise
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            self.engine.execution_options(**{BEGIN_OPTION: "BEGIN IMMEDIATE"}),
+            expire_on_commit=False,
+        )
+
+    # -- life cycle -------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: str | Path, *, zone_name: str = DEFAULT_ZONE) -> Case:
+        """Make a new case folder and open it for writing."""
+        zone(zone_name)
+        folder = case_folder(path)
+        if folder.exists() and any(folder.iterdir()):
+            raise StoreError(f"{folder} already exists")
+        for sub in ("originals", "derived", "exports"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        case = cls(folder, readonly=False)
+        with case.write() as s:
+            for key, value in (
+                ("name", folder.name.removesuffix(SUFFIX)),
+                ("zone", zone_name),
+                ("created_at_us", str(audit.now_us())),
+                ("created_by", case.user),
+            ):
+                s.add(Setting(key=key, value=value))
+            case.audit(s, "case.create", {"name": folder.name, "zone": zone_name})
+        return case
+
+    @classmethod
+    def open(cls, path: str | Path, *, readonly: bool = False) -> Case:
+        """Open an existing case; `readonly` takes no lock and never writes."""
+        folder = Path(path).expanduser()
+        if not (folder / DB_NAME).is_file():
+            alt = case_folder(path)
+            if not (alt / DB_NAME).is_file():
+                raise CaseNotFound(f"no case at {path}")
+            folder = alt
+        return cls(folder, readonly=readonly)
+
+    def close(self) -> None:
+        """Release the database and the lock."""
+        self.engine.dispose()
+        self._lock.release()
+
+    def __enter__(self) -> Case:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- sessions ---------------------------------------------------------------------
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading, in the caller's thread."""
+        with self._sessions() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: committed on success, rolled back on any error."""
+        if self.readonly:
+            raise StoreError(f"case {self.name} is open read-only")
+        with self._writer() as session, session.begin():
+            yield session
+
+    def audit(self, session: Session, action: str, payload: dict[str, Any]) -> None:
+        """Record a change in the audit log, in the same transaction as the change."""
+        audit.append(session, self.user, action, payload)
+
+    # -- settings and summaries -------------------------------------------------------
+
+    def setting(self, key: str, default: str = "") -> str:
+        """A case setting."""
+        with self.read() as s:
+            value = s.get(Setting, key)
+            return value.value if value else default
+
+    @property
+    def name(self) -> str:
+        """The case's name."""
+        return self.folder.name.removesuffix(SUFFIX)
+
+    @property
+    def zone(self) -> str:
+        """The case's default time zone."""
+        return self.setting("zone", DEFAULT_ZONE)
+
+    def info(self) -> CaseInfo:
+        """Counts and integrity anchor of the case."""
+        with self.read() as s:
+
+            def count(col: Any) -> int:
+                return int(s.scalar(select(func.count(col))) or 0)
+
+            chain = audit.verify_chain(s)
+            size = s.scalar(
+                select(func.sum(Source.size)).where(Source.status == "imported")
+            )
+            return CaseInfo(
+                name=self.name,
+                path=str(self.folder),
+                zone=self.zone,
+                created_at_us=int(self.setting("created_at_us", "0")),
+                created_by=self.setting("created_by"),
+                schema=current_revision(self.engine) or "",
+                sources=count(Source.id),
+                items=count(Item.id),
+                events=count(Event.id),
+                participants=count(Participant.id),
+                originals_bytes=int(size or 0),
+                audit_entries=chain.entries,
+                audit_head=chain.head,
+            )
+
+    def sources(self) -> list[SourceRow]:
+        """Every source, oldest import first."""
+        with self.read() as s:
+            return [
+                SourceRow(
+                    id=r.id,
+                    name=r.name,
+                    path=r.path,
+                    sha256=r.sha256,
+                    size=r.size,
+                    mime=r.mime,
+                    importer=r.importer,
+                    status=r.status,
+                    item_count=r.item_count,
+                    imported_at_us=r.imported_at_us,
+                    imported_by=r.imported_by,
+                    parent_id=r.parent_id,
+                    duplicate_of=r.duplicate_of,
+                    warnings=tuple(r.warnings),
+                )
+                for r in s.execute(select(Source).order_by(Source.id)).scalars()
+            ]
+
+    def audit_rows(self, limit: int = 500) -> list[AuditRow]:
+        """The newest audit entries."""
+        with self.read() as s:
+            return list(audit.rows(s, limit=limit))
+
+    def export_dir(self) -> Path:
+        """Where export packs go."""
+        return self.folder / "exports"
+
+    def derived_dir(self) -> Path:
+        """Where rebuildable caches go."""
+        return self.folder / "derived"
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON for payloads and CLI output."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def is_case(path: str | Path) -> bool:
+    """Whether a path names an existing case folder."""
+    return os.path.isfile(case_folder(path) / DB_NAME) or os.path.isfile(Path(path) / DB_NAME)

@@ -1,0 +1,43 @@
+"""One hierarchy of errors for the whole core; the CLI and the window translate them at the edge."""
+
+from __future__ import annotations
+
+
+class EvidenceError(Exception):
+    """Base of every error Threadline reports to a user as one plain sentence."""
+
+
+class WrongFormat(EvidenceError):
+    """An importer was handed a file it cannot read; raised before any output."""
+
+
+class CorruptRecord(EvidenceError):
+    """A file of the right format whose content is broken beyond what warnings can carry."""
+
+
+class StoreError(EvidenceError):
+    """The case store cannot be opened, read or written."""
+
+
+class CaseNotFound(StoreError):
+    """No case exists at the given path."""
+
+
+class CaseLocked(StoreError):
+    """Another process holds the case open for writing."""
+
+
+class SchemaTooNew(StoreError):
+    """The case was written by a newer Threadline than this one."""
+
+
+class IntegrityError(EvidenceError):
+    """An original or the audit chain no longer matches what was recorded."""
+
+
+class ExportError(EvidenceError):
+    """An export could not be produced or failed its verification."""
+
+
+class Cancelled(EvidenceError):
+    """The user cancelled a job; not a failure, nothing to show."""

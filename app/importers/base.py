@@ -1,0 +1,95 @@
+"""The contract between importers and the store: a probe in, drafts out through a sink."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, ClassVar, Protocol
+
+import magic
+
+from app.jobs import CancelToken
+from app.model import ItemDraft
+
+HEAD_BYTES = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What is known about a file before choosing an importer: path, MIME by content, head."""
+
+    path: Path
+    name: str
+    mime: str
+    head: bytes
+    size: int
+    mtime_us: int | None = None
+
+    @classmethod
+    def of(cls, path: Path, name: str | None = None, mtime_us: int | None = None) -> Probe:
+        """Probe a file on disk; `name` and `mtime_us` are what it had where it came from."""
+        with path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
+        mime = magic.from_buffer(head, mime=True) if head else "application/x-empty"
+        return cls(path, name or path.name, mime, head, os.path.getsize(path), mtime_us)
+
+    @property
+    def suffix(self) -> str:
+        """The lower-case extension of the original name: a hint, never the decision."""
+        return Path(self.name).suffix.lower()
+
+    def open(self) -> BinaryIO:
+        """Open the file for reading."""
+        return self.path.open("rb")
+
+    def head_text(self) -> str:
+        """The head decoded as UTF-8 (BOM dropped, bad bytes replaced), for sniffing."""
+        return self.head.decode("utf-8", errors="replace").removeprefix("\ufeff")
+
+
+@dataclass(slots=True)
+class ImportOptions:
+    """Choices the user makes for an import; importers read what concerns them."""
+
+    zone: str = "Europe/London"
+    date_order: str = ""  # "dmy", "mdy" or "ymd" when the user settles an ambiguous file
+    password: str = ""
+
+
+@dataclass(slots=True)
+class ImportContext:
+    """What an importer may use besides the file: options and the cancel token."""
+
+    options: ImportOptions = field(default_factory=ImportOptions)
+    cancel: CancelToken = field(default_factory=CancelToken)
+
+
+class Sink(Protocol):
+    """Where an importer writes; the store's sink batches, a test's sink keeps a list."""
+
+    def add_item(self, draft: ItemDraft) -> None:
+        """Add one item (with its events and participants)."""
+
+    def warn(self, message: str) -> None:
+        """Record something not read or repaired; the import goes on."""
+
+    def decide(self, name: str, value: str) -> None:
+        """Record a decision taken for the whole file (date order, zone, encoding)."""
+
+    def store_blob(self, stream: BinaryIO) -> str:
+        """Keep embedded content (a photo inside a zip) as an original; returns its SHA-256."""
+
+
+class Importer(Protocol):
+    """One evidence format. `score` says how sure it is from the probe; `parse` reads it."""
+
+    NAME: ClassVar[str]
+    VERSION: ClassVar[str]
+
+    @classmethod
+    def score(cls, probe: Probe) -> int:
+        """0 for "not mine", higher for surer; the highest positive score wins."""
+
+    def parse(self, probe: Probe, sink: Sink, ctx: ImportContext) -> None:
+        """Read the file into the sink; raise `WrongFormat` only before any output."""

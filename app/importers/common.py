@@ -1,0 +1,45 @@
+"""Small helpers importers share: text decoding and file-time events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from app.importers.base import Probe
+from app.model import Confidence, EventDraft
+from app.timeline.clock import aware_to_us, iso_utc
+
+
+def file_time_events(probe: Probe) -> list[EventDraft]:
+    """An event at the file's modification time when it is known, marked `file-time`."""
+    if probe.mtime_us is None:
+        return []
+    return [
+        EventDraft(
+            probe.mtime_us,
+            "file_modified",
+            iso_utc(probe.mtime_us),
+            Confidence.FILE_TIME,
+            "UTC",
+        )
+    ]
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode text of unknown encoding; returns (text, encoding used).
+
+    UTF-8 (with or without BOM) and UTF-16 with a BOM are taken as they are; anything else is
+    read as Windows-1252, which maps every byte, so no text is lost and the caller can warn.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def epoch_us(seconds: float) -> int:
+    """UTC microseconds of a Unix time in seconds."""
+    return aware_to_us(datetime.fromtimestamp(seconds, UTC))

@@ -1,0 +1,1 @@
+"""Getting files into a case: walking paths, probing, one transaction per file."""

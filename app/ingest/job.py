@@ -1,0 +1,232 @@
+"""The import job: each file hashed into the blob store, then read in its own transaction."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.audit import now_us
+from app.case import Case
+from app.errors import Cancelled, EvidenceError
+from app.importers.base import ImportContext, ImportOptions, Probe
+from app.importers.registry import Registry, default_registry
+from app.jobs import CancelToken, ProgressCallback, ThrottledProgress
+from app.store.schema import Event, Item, Participant, Source
+from app.store.sink import StoreSink
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What became of one file: imported, duplicate, failed or cancelled, and why."""
+
+    path: str
+    status: str
+    importer: str = ""
+    source_id: int | None = None
+    items: int = 0
+    participants: int = 0
+    first_us: int | None = None
+    last_us: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    decisions: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """Every file's result, in the order they were met."""
+
+    files: list[FileResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        """How many files ended with `status`."""
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the user stopped the import before the end."""
+        return any(f.status == "cancelled" for f in self.files)
+
+
+def walk(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Every file named, folders expanded recursively in a stable order."""
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs.sort()
+                for name in sorted(files):
+                    yield Path(root) / name
+        else:
+            yield p
+
+
+def import_paths(
+    case: Case,
+    paths: Iterable[str | Path],
+    *,
+    options: ImportOptions | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    registry: Registry | None = None,
+) -> ImportReport:
+    """Import files and folders; a failing file is reported and the rest go on."""
+    options = options or ImportOptions(zone=case.zone)
+    cancel = cancel or CancelToken()
+    registry = registry or default_registry()
+    report_progress = ThrottledProgress(progress)
+    files = list(walk(paths))
+    report = ImportReport()
+    for n, path in enumerate(files):
+        report_progress(n, len(files), f"Importing {path.name}")
+        if cancel.cancelled:
+            report.files.append(FileResult(str(path), "cancelled"))
+            continue
+        report.files.append(_import_one(case, path, options, cancel, registry))
+    report_progress(len(files), len(files), "Import finished", force=True)
+    return report
+
+
+def _import_one(
+    case: Case, path: Path, options: ImportOptions, cancel: CancelToken, registry: Registry
+) -> FileResult:
+    result = FileResult(str(path), "failed")
+    try:
+        stat = path.stat()
+        sha, size = case.blobs.put_file(path)
+        probe = Probe.of(case.blobs.path(sha), path.name, stat.st_mtime_ns // 1000)
+        with case.write() as s:
+            same = s.execute(
+                select(Source).where(Source.sha256 == sha, Source.duplicate_of.is_(None))
+            ).scalars().first()
+            if same is not None:
+                return _duplicate(case, s, same, path, probe, result)
+            importer = registry.choose(probe)
+            result.importer = importer.NAME
+            source = Source(
+                sha256=sha,
+                size=size,
+                mime=probe.mime,
+                name=path.name,
+                path=str(path.resolve()),
+                importer=importer.NAME,
+                importer_version=importer.VERSION,
+                status="imported",
+                zone=options.zone,
+                item_count=0,
+                warnings=[],
+                decisions={},
+                imported_at_us=now_us(),
+                imported_by=case.user,
+            )
+            s.add(source)
+            s.flush()
+            sink = StoreSink(s, source.id, case.blobs, cancel)
+            importer().parse(probe, sink, ImportContext(options, cancel))
+            sink.finish()
+            s.execute(
+                update(Source)
+                .where(Source.id == source.id)
+                .values(item_count=sink.items, warnings=sink.warnings, decisions=sink.decisions)
+            )
+            result.status = "imported"
+            result.source_id = source.id
+            result.items = sink.items
+            result.warnings = sink.warnings
+            result.decisions = sink.decisions
+            span = s.execute(
+                select(func.min(Event.ts_utc_us), func.max(Event.ts_utc_us))
+                .join(Item, Item.id == Event.item_id)
+                .where(Item.source_id == source.id)
+            ).one()
+            result.first_us, result.last_us = span
+            result.participants = int(
+                s.scalar(select(func.count()).where(Participant.source_id == source.id)) or 0
+            )
+            case.audit(
+                s,
+                "import",
+                {
+                    "source_id": source.id,
+                    "name": path.name,
+                    "path": source.path,
+                    "sha256": sha,
+                    "size": size,
+                    "importer": f"{importer.NAME}/{importer.VERSION}",
+                    "items": sink.items,
+                    "warnings": len(sink.warnings),
+                },
+            )
+        return result
+    except Cancelled:
+        result.status = "cancelled"
+        return result
+    except EvidenceError as exc:
+        result.reason = str(exc)
+    except OSError as exc:
+        result.reason = f"cannot read the file: {exc.strerror or exc}"
+    except Exception as exc:  # an importer bug must not stop the other files
+        log.exception("importer failed on %s", path)
+        result.reason = f"the {result.importer or 'import'} reader failed: {type(exc).__name__}: {exc}"
+    _record_failure(case, path, result)
+    return result
+
+
+def _duplicate(
+    case: Case, s: Session, same: Source, path: Path, probe: Probe, result: FileResult
+) -> FileResult:
+    result.status = "duplicate"
+    result.importer = same.importer
+    resolved = str(path.resolve())
+    result.reason = f"same content as source {same.id} ({same.name})"
+    already = s.execute(
+        select(Source.id).where(Source.sha256 == same.sha256, Source.path == resolved)
+    ).first()
+    if already is not None:
+        result.source_id = already[0]
+        return result
+    dup = Source(
+        sha256=same.sha256,
+        size=same.size,
+        mime=probe.mime,
+        name=path.name,
+        path=resolved,
+        duplicate_of=same.id,
+        importer=same.importer,
+        importer_version=same.importer_version,
+        status="duplicate",
+        zone=same.zone,
+        item_count=0,
+        warnings=[],
+        decisions={},
+        imported_at_us=now_us(),
+        imported_by=case.user,
+    )
+    s.add(dup)
+    s.flush()
+    result.source_id = dup.id
+    case.audit(
+        s,
+        "import.duplicate",
+        {"source_id": dup.id, "duplicate_of": same.id, "name": path.name, "path": resolved,
+         "sha256": same.sha256},
+    )
+    return result
+
+
+def _record_failure(case: Case, path: Path, result: FileResult) -> None:
+    """Write the failure to the audit trail in a transaction of its own."""
+    log.warning("import of %s failed: %s", path, result.reason)
+    try:
+        with case.write() as s:
+            case.audit(s, "import.failed", {"path": str(path), "reason": result.reason})
+    except EvidenceError:
+        log.exception("could not record the failed import of %s", path)

@@ -1,0 +1,154 @@
+"""Plain records passed between the layers: drafts importers produce, rows the UI reads.
+
+Importers never see the database: they hand `ItemDraft`s to a sink. The UI never sees ORM
+objects: it gets the frozen rows at the bottom of this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class ItemKind(StrEnum):
+    """What an item is, as a reviewer would name it."""
+
+    MESSAGE = "message"
+    SYSTEM = "system"
+    CALL = "call"
+    EMAIL = "email"
+    IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
+    DOCUMENT = "document"
+    TEXT = "text"
+    FILE = "file"
+
+
+class Confidence(StrEnum):
+    """How sure we are of an event's time zone."""
+
+    EXACT = "exact"
+    ASSUMED_ZONE = "assumed-zone"
+    FILE_NAME = "file-name"
+    FILE_TIME = "file-time"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantDraft:
+    """An identity as one source shows it; equal drafts within a source are one participant."""
+
+    name: str = ""
+    phone: str = ""
+    handle: str = ""
+
+    @property
+    def label(self) -> str:
+        """The best short name to show."""
+        return self.name or self.handle or self.phone or "(unknown)"
+
+
+@dataclass(frozen=True, slots=True)
+class EventDraft:
+    """One moment of an item: UTC microseconds, what happened, the original text, confidence."""
+
+    ts_utc_us: int
+    kind: str
+    original: str
+    confidence: Confidence
+    zone: str = ""
+    flags: str = ""
+
+
+@dataclass(slots=True)
+class ItemDraft:
+    """One reviewable unit as an importer found it, not yet stored.
+
+    `key` lets a later draft of the same source name this one as its `parent_key` (an
+    attachment and the message that carried it). `blob_sha256` names content already put in
+    the blob store through the sink (a photo inside a chat zip, for instance).
+    """
+
+    kind: ItemKind
+    locator: str
+    text: str = ""
+    author: ParticipantDraft | None = None
+    recipients: tuple[ParticipantDraft, ...] = ()
+    events: list[EventDraft] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    conversation: str = ""
+    key: str = ""
+    parent_key: str = ""
+    blob_sha256: str = ""
+    mime: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    """One line of the timeline, as the UI and the CLI show it."""
+
+    event_id: int
+    item_id: int
+    ts_utc_us: int
+    original: str
+    confidence: str
+    event_kind: str
+    item_kind: str
+    source_id: int
+    source_name: str
+    importer: str
+    author: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """One imported file, as the sources list shows it."""
+
+    id: int
+    name: str
+    path: str
+    sha256: str
+    size: int
+    mime: str
+    importer: str
+    status: str
+    item_count: int
+    imported_at_us: int
+    imported_by: str
+    parent_id: int | None
+    duplicate_of: int | None
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """One entry of the audit log, as the audit dock shows it."""
+
+    seq: int
+    ts_us: int
+    user: str
+    action: str
+    payload: dict[str, Any]
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseInfo:
+    """A summary of a case: where it is, what it holds, and its integrity anchor."""
+
+    name: str
+    path: str
+    zone: str
+    created_at_us: int
+    created_by: str
+    schema: str
+    sources: int
+    items: int
+    events: int
+    participants: int
+    originals_bytes: int
+    audit_entries: int
+    audit_head: str

@@ -1,0 +1,1 @@
+"""The case store: ORM tables, migrations, the blob store, the case folder and its lock."""

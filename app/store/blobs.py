@@ -1,0 +1,85 @@
+"""Originals, content-addressed by SHA-256, written once and then read-only."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+CHUNK = 1 << 20
+
+
+class BlobStore:
+    """A folder of files named by the SHA-256 of their bytes: `ab/abcdef…`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._tmp = root / ".incoming"
+
+    def path(self, sha256: str) -> Path:
+        """Where the blob with this hash lives (whether or not it exists)."""
+        return self.root / sha256[:2] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        """Whether the blob is stored."""
+        return self.path(sha256).is_file()
+
+    def open(self, sha256: str) -> BinaryIO:
+        """Open a stored blob for reading."""
+        return self.path(sha256).open("rb")
+
+    def put_stream(self, stream: BinaryIO) -> tuple[str, int]:
+        """Copy a stream in, hashing as it goes; returns (sha256, size).
+
+        The bytes land in a temporary file that is flushed to disk and then renamed into
+        place, so a crash never leaves a half-written blob under a real hash.
+        """
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            sha = digest.hexdigest()
+            final = self.path(sha)
+            if final.exists():
+                os.unlink(tmp_name)
+            else:
+                final.parent.mkdir(exist_ok=True)
+                os.chmod(tmp_name, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+                os.replace(tmp_name, final)
+            return sha, size
+        except BaseException:
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+            raise
+
+    def put_file(self, path: Path) -> tuple[str, int]:
+        """Copy a file in; returns (sha256, size)."""
+        with path.open("rb") as fh:
+            return self.put_stream(fh)
+
+    def rehash(self, sha256: str) -> str | None:
+        """The actual SHA-256 of a stored blob, or None when it is missing."""
+        try:
+            with self.open(sha256) as fh:
+                digest = hashlib.sha256()
+                while chunk := fh.read(CHUNK):
+                    digest.update(chunk)
+                return digest.hexdigest()
+        except FileNotFoundError:
+            return None
+
+    def clear_incoming(self) -> None:
+        """Remove temporary files a crashed import left behind."""
+        shutil.rmtree(self._tmp, ignore_errors=True)

@@ -1,0 +1,140 @@
+"""The store's sink: importer drafts become rows, batched, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+from sqlalchemy import insert, text
+from sqlalchemy.orm import Session
+
+from app.jobs import CancelToken
+from app.model import ItemDraft, ParticipantDraft
+from app.store.blobs import BlobStore
+from app.store.schema import Event, Item, ItemRecipient, Participant
+
+BATCH = 2000
+_ITEMS = Item.__table__
+_EVENTS = Event.__table__
+_RECIPIENTS = ItemRecipient.__table__
+
+
+class StoreSink:
+    """Writes one source's drafts into the open session in batches of about 2,000 rows.
+
+    Nothing is committed here: the import job owns the transaction, so a failed or
+    cancelled file leaves no row behind.
+    """
+
+    def __init__(
+        self, session: Session, source_id: int, blobs: BlobStore, cancel: CancelToken
+    ) -> None:
+        self._s = session
+        self._source_id = source_id
+        self._blobs = blobs
+        self._cancel = cancel
+        self._participants: dict[ParticipantDraft, int] = {}
+        self._keys: dict[str, int] = {}
+        self._pending: list[ItemDraft] = []
+        self.items = 0
+        self.warnings: list[str] = []
+        self.decisions: dict[str, str] = {}
+
+    # -- the Sink protocol ------------------------------------------------------------
+
+    def add_item(self, draft: ItemDraft) -> None:
+        """Queue an item; flushes a batch when full or when a parent must get its id."""
+        if draft.parent_key and draft.parent_key not in self._keys:
+            self._flush()
+        self._pending.append(draft)
+        if len(self._pending) >= BATCH:
+            self._flush()
+
+    def warn(self, message: str) -> None:
+        """Keep a warning for the source's record."""
+        self.warnings.append(message)
+
+    def decide(self, name: str, value: str) -> None:
+        """Keep a decision for the source's record."""
+        self.decisions[name] = value
+
+    def store_blob(self, stream: BinaryIO) -> str:
+        """Put embedded content in the blob store."""
+        return self._blobs.put_stream(stream)[0]
+
+    # -- the job's side ---------------------------------------------------------------
+
+    def finish(self) -> None:
+        """Flush what is left and index the source's text for search, in bulk."""
+        self._flush()
+        self._s.execute(
+            text(
+                "INSERT INTO items_fts(rowid, text) SELECT id, text FROM items "
+                "WHERE source_id = :s AND text != ''"
+            ),
+            {"s": self._source_id},
+        )
+
+    def _participant(self, draft: ParticipantDraft) -> int:
+        pid = self._participants.get(draft)
+        if pid is None:
+            pid = self._s.execute(
+                insert(Participant).returning(Participant.id),
+                {
+                    "source_id": self._source_id,
+                    "name": draft.name,
+                    "phone": draft.phone,
+                    "handle": draft.handle,
+                },
+            ).scalar_one()
+            self._participants[draft] = pid
+        return pid
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        self._cancel.check()
+        drafts, self._pending = self._pending, []
+        rows: list[dict[str, Any]] = [
+            {
+                "source_id": self._source_id,
+                "parent_id": self._keys.get(d.parent_key) if d.parent_key else None,
+                "kind": str(d.kind),
+                "locator": d.locator,
+                "author_id": self._participant(d.author) if d.author else None,
+                "conversation": d.conversation,
+                "text": d.text,
+                "mime": d.mime,
+                "blob_sha256": d.blob_sha256,
+                "meta": d.meta,
+            }
+            for d in drafts
+        ]
+        ids = self._s.execute(
+            insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True), rows
+        ).scalars().all()
+        events: list[dict[str, Any]] = []
+        recipients: list[dict[str, Any]] = []
+        for item_id, d in zip(ids, drafts, strict=True):
+            if d.key:
+                self._keys[d.key] = item_id
+            events.extend(
+                {
+                    "item_id": item_id,
+                    "ts_utc_us": e.ts_utc_us,
+                    "kind": e.kind,
+                    "original": e.original,
+                    "confidence": str(e.confidence),
+                    "zone": e.zone,
+                    "flags": e.flags,
+                }
+                for e in d.events
+            )
+            recipients.extend(
+                {"item_id": item_id, "participant_id": pid}
+                for pid in {self._participant(r) for r in d.recipients}
+            )
+        if events:
+            self._s.execute(insert(_EVENTS), events)
+        if recipients:
+            self._s.execute(insert(_RECIPIENTS), recipients)
+        self.items += len(drafts)

@@ -1,0 +1,1 @@
+"""The read side: time normalisation and timeline queries."""
