@@ -155,9 +155,7 @@ class Case:
                 return int(s.scalar(select(func.count(col))) or 0)
 
             chain = audit.verify_chain(s)
-            size = s.scalar(
-                select(func.sum(Source.size)).where(Source.status == "imported")
-            )
+            size = s.scalar(select(func.sum(Source.size)).where(Source.status == "imported"))
             return CaseInfo(
                 name=self.name,
                 path=str(self.folder),

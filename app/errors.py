@@ -41,3 +41,16 @@ class ExportError(EvidenceError):
 
 class Cancelled(EvidenceError):
     """The user cancelled a job; not a failure, nothing to show."""
+
+
+class NeedsDecision(WrongFormat):
+    """The file can be read only once the user settles a question (e.g. day/month order).
+
+    `option` names the import option that settles it and `choices` its possible values, so
+    the CLI can say which flag to pass and the window can ask.
+    """
+
+    def __init__(self, message: str, option: str, choices: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.option = option
+        self.choices = choices

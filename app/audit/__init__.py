@@ -80,10 +80,14 @@ def verify_chain(session: Session) -> ChainReport:
         if row.seq != expected_seq:
             return ChainReport(count, prev, expected_seq, f"entry {expected_seq} is missing")
         if row.prev_hash != prev:
-            return ChainReport(count, prev, row.seq, f"entry {row.seq} does not follow its predecessor")
+            return ChainReport(
+                count, prev, row.seq, f"entry {row.seq} does not follow its predecessor"
+            )
         actual = entry_hash(row.seq, row.ts_us, row.user, row.action, row.payload, row.prev_hash)
         if actual != row.hash:
-            return ChainReport(count, prev, row.seq, f"entry {row.seq} was altered after it was written")
+            return ChainReport(
+                count, prev, row.seq, f"entry {row.seq} was altered after it was written"
+            )
         prev = row.hash
         count += 1
         expected_seq += 1

@@ -78,7 +78,13 @@ class Sink(Protocol):
         """Record a decision taken for the whole file (date order, zone, encoding)."""
 
     def store_blob(self, stream: BinaryIO) -> str:
-        """Keep embedded content (a photo inside a zip) as an original; returns its SHA-256."""
+        """Keep embedded content as an original without reading it; returns its SHA-256."""
+
+    def add_child(self, name: str, stream: BinaryIO, context_key: str = "") -> None:
+        """Hand over an embedded file (an attachment, a zip member, a chat's media) that is
+        imported as a source of its own, whose parent is this file, by whichever importer
+        claims it. `context_key` names the item that carried it (the message or email), which
+        becomes the parent item of the child's items."""
 
 
 class Importer(Protocol):

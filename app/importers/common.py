@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import phonenumbers
+
 from app.importers.base import Probe
-from app.model import Confidence, EventDraft
+from app.model import Confidence, EventDraft, ParticipantDraft
 from app.timeline.clock import aware_to_us, iso_utc
 
 
@@ -43,3 +45,29 @@ def decode_text(data: bytes) -> tuple[str, str]:
 def epoch_us(seconds: float) -> int:
     """UTC microseconds of a Unix time in seconds."""
     return aware_to_us(datetime.fromtimestamp(seconds, UTC))
+
+
+def normalise_phone(raw: str, region: str = "GB") -> str:
+    """A phone number in E.164 (`+447700900123`) when it parses as a possible number, else ''."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def looks_like_phone(text: str) -> bool:
+    """Whether a display name is really a phone number (digits, spaces, + ( ) - only)."""
+    stripped = text.strip()
+    digits = sum(ch.isdigit() for ch in stripped)
+    return digits >= 6 and all(ch.isdigit() or ch in "+()- \u00a0" for ch in stripped)
+
+
+def participant(name: str = "", phone: str = "", handle: str = "") -> ParticipantDraft:
+    """A participant draft, taking the phone number from the name when the name is one."""
+    name = name.strip()
+    if not phone and looks_like_phone(name):
+        phone = name
+    return ParticipantDraft(name=name, phone=normalise_phone(phone) if phone else "", handle=handle)

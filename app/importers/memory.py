@@ -16,6 +16,7 @@ class MemorySink:
         self.warnings: list[str] = []
         self.decisions: dict[str, str] = {}
         self.blobs: dict[str, bytes] = {}
+        self.children: list[tuple[str, bytes, str]] = []
 
     def add_item(self, draft: ItemDraft) -> None:
         """Keep the draft."""
@@ -35,3 +36,7 @@ class MemorySink:
         digest = hashlib.sha256(data).hexdigest()
         self.blobs[digest] = data
         return digest
+
+    def add_child(self, name: str, stream: BinaryIO, context_key: str = "") -> None:
+        """Keep the embedded file's name, bytes and context."""
+        self.children.append((name, stream.read(), context_key))

@@ -104,39 +104,18 @@ def _import_one(
         sha, size = case.blobs.put_file(path)
         probe = Probe.of(case.blobs.path(sha), path.name, stat.st_mtime_ns // 1000)
         with case.write() as s:
-            same = s.execute(
-                select(Source).where(Source.sha256 == sha, Source.duplicate_of.is_(None))
-            ).scalars().first()
+            same = (
+                s.execute(select(Source).where(Source.sha256 == sha, Source.duplicate_of.is_(None)))
+                .scalars()
+                .first()
+            )
             if same is not None:
                 return _duplicate(case, s, same, path, probe, result)
-            importer = registry.choose(probe)
-            result.importer = importer.NAME
-            source = Source(
-                sha256=sha,
-                size=size,
-                mime=probe.mime,
-                name=path.name,
-                path=str(path.resolve()),
-                importer=importer.NAME,
-                importer_version=importer.VERSION,
-                status="imported",
-                zone=options.zone,
-                item_count=0,
-                warnings=[],
-                decisions={},
-                imported_at_us=now_us(),
-                imported_by=case.user,
+            result.importer = registry.choose(probe).NAME
+            source, sink = _read_source(
+                case, s, probe, sha, str(path.resolve()), None, None, options, cancel, registry, 0
             )
-            s.add(source)
-            s.flush()
-            sink = StoreSink(s, source.id, case.blobs, cancel)
-            importer().parse(probe, sink, ImportContext(options, cancel))
-            sink.finish()
-            s.execute(
-                update(Source)
-                .where(Source.id == source.id)
-                .values(item_count=sink.items, warnings=sink.warnings, decisions=sink.decisions)
-            )
+            importer = registry.get(source.importer)
             result.status = "imported"
             result.source_id = source.id
             result.items = sink.items
@@ -161,6 +140,7 @@ def _import_one(
                     "sha256": sha,
                     "size": size,
                     "importer": f"{importer.NAME}/{importer.VERSION}",
+                    "children": len(sink.children),
                     "items": sink.items,
                     "warnings": len(sink.warnings),
                 },
@@ -175,9 +155,87 @@ def _import_one(
         result.reason = f"cannot read the file: {exc.strerror or exc}"
     except Exception as exc:  # an importer bug must not stop the other files
         log.exception("importer failed on %s", path)
-        result.reason = f"the {result.importer or 'import'} reader failed: {type(exc).__name__}: {exc}"
+        result.reason = (
+            f"the {result.importer or 'import'} reader failed: {type(exc).__name__}: {exc}"
+        )
     _record_failure(case, path, result)
     return result
+
+
+MAX_DEPTH = 5
+
+
+def _read_source(
+    case: Case,
+    s: Session,
+    probe: Probe,
+    sha: str,
+    path: str,
+    parent_id: int | None,
+    context_item_id: int | None,
+    options: ImportOptions,
+    cancel: CancelToken,
+    registry: Registry,
+    depth: int,
+) -> tuple[Source, StoreSink]:
+    """Read one file into a new source row, then its embedded files as child sources."""
+    importer = registry.choose(probe)
+    source = Source(
+        sha256=sha,
+        size=probe.size,
+        mime=probe.mime,
+        name=probe.name,
+        path=path,
+        parent_id=parent_id,
+        importer=importer.NAME,
+        importer_version=importer.VERSION,
+        status="imported",
+        zone=options.zone,
+        item_count=0,
+        warnings=[],
+        decisions={},
+        imported_at_us=now_us(),
+        imported_by=case.user,
+    )
+    s.add(source)
+    s.flush()
+    sink = StoreSink(s, source.id, case.blobs, cancel, context_item_id)
+    importer().parse(probe, sink, ImportContext(options, cancel))
+    sink.finish()
+    for name, child_sha, context in sink.children:
+        child_path = f"{path}!/{name}"
+        if depth + 1 > MAX_DEPTH:
+            sink.warn(f"{name}: not read, files nested deeper than {MAX_DEPTH} levels")
+            continue
+        try:
+            with s.begin_nested():
+                child = Probe.of(case.blobs.path(child_sha), name.rsplit("/", 1)[-1])
+                _read_source(
+                    case,
+                    s,
+                    child,
+                    child_sha,
+                    child_path,
+                    source.id,
+                    context,
+                    options,
+                    cancel,
+                    registry,
+                    depth + 1,
+                )
+        except Cancelled:
+            raise
+        except EvidenceError as exc:
+            sink.warn(f"{name}: {exc}")
+        except Exception as exc:  # a reader's bug on one member must not lose the parent
+            log.exception("reading %s failed", child_path)
+            sink.warn(f"{name}: the reader failed: {type(exc).__name__}: {exc}")
+    s.execute(
+        update(Source)
+        .where(Source.id == source.id)
+        .values(item_count=sink.items, warnings=sink.warnings, decisions=sink.decisions)
+    )
+    return source, sink
 
 
 def _duplicate(
@@ -216,8 +274,13 @@ def _duplicate(
     case.audit(
         s,
         "import.duplicate",
-        {"source_id": dup.id, "duplicate_of": same.id, "name": path.name, "path": resolved,
-         "sha256": same.sha256},
+        {
+            "source_id": dup.id,
+            "duplicate_of": same.id,
+            "name": path.name,
+            "path": resolved,
+            "sha256": same.sha256,
+        },
     )
     return result
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
-from sqlalchemy import insert, text
+from sqlalchemy import Table, insert, text
 from sqlalchemy.orm import Session
 
 from app.jobs import CancelToken
@@ -13,9 +13,9 @@ from app.store.blobs import BlobStore
 from app.store.schema import Event, Item, ItemRecipient, Participant
 
 BATCH = 2000
-_ITEMS = Item.__table__
-_EVENTS = Event.__table__
-_RECIPIENTS = ItemRecipient.__table__
+_ITEMS = cast(Table, Item.__table__)
+_EVENTS = cast(Table, Event.__table__)
+_RECIPIENTS = cast(Table, ItemRecipient.__table__)
 
 
 class StoreSink:
@@ -26,10 +26,16 @@ class StoreSink:
     """
 
     def __init__(
-        self, session: Session, source_id: int, blobs: BlobStore, cancel: CancelToken
+        self,
+        session: Session,
+        source_id: int,
+        blobs: BlobStore,
+        cancel: CancelToken,
+        context_item_id: int | None = None,
     ) -> None:
         self._s = session
         self._source_id = source_id
+        self._context_item_id = context_item_id
         self._blobs = blobs
         self._cancel = cancel
         self._participants: dict[ParticipantDraft, int] = {}
@@ -38,6 +44,7 @@ class StoreSink:
         self.items = 0
         self.warnings: list[str] = []
         self.decisions: dict[str, str] = {}
+        self.children: list[tuple[str, str, int | None]] = []
 
     # -- the Sink protocol ------------------------------------------------------------
 
@@ -60,6 +67,13 @@ class StoreSink:
     def store_blob(self, stream: BinaryIO) -> str:
         """Put embedded content in the blob store."""
         return self._blobs.put_stream(stream)[0]
+
+    def add_child(self, name: str, stream: BinaryIO, context_key: str = "") -> None:
+        """Store an embedded file; the job imports it as a child source after this one."""
+        sha = self._blobs.put_stream(stream)[0]
+        if context_key and context_key not in self._keys:
+            self._flush()
+        self.children.append((name, sha, self._keys.get(context_key) if context_key else None))
 
     # -- the job's side ---------------------------------------------------------------
 
@@ -97,7 +111,9 @@ class StoreSink:
         rows: list[dict[str, Any]] = [
             {
                 "source_id": self._source_id,
-                "parent_id": self._keys.get(d.parent_key) if d.parent_key else None,
+                "parent_id": self._keys.get(d.parent_key)
+                if d.parent_key
+                else self._context_item_id,
                 "kind": str(d.kind),
                 "locator": d.locator,
                 "author_id": self._participant(d.author) if d.author else None,
@@ -109,9 +125,13 @@ class StoreSink:
             }
             for d in drafts
         ]
-        ids = self._s.execute(
-            insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True), rows
-        ).scalars().all()
+        ids = (
+            self._s.execute(
+                insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True), rows
+            )
+            .scalars()
+            .all()
+        )
         events: list[dict[str, Any]] = []
         recipients: list[dict[str, Any]] = []
         for item_id, d in zip(ids, drafts, strict=True):

@@ -46,7 +46,9 @@ def upgrade() -> None:
     op.create_table(
         "participants",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("source_id", sa.Integer(), sa.ForeignKey("sources.id"), nullable=False, index=True),
+        sa.Column(
+            "source_id", sa.Integer(), sa.ForeignKey("sources.id"), nullable=False, index=True
+        ),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("phone", sa.String(), nullable=False),
         sa.Column("handle", sa.Text(), nullable=False),
@@ -55,7 +57,9 @@ def upgrade() -> None:
     op.create_table(
         "items",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("source_id", sa.Integer(), sa.ForeignKey("sources.id"), nullable=False, index=True),
+        sa.Column(
+            "source_id", sa.Integer(), sa.ForeignKey("sources.id"), nullable=False, index=True
+        ),
         sa.Column("parent_id", sa.Integer(), sa.ForeignKey("items.id"), index=True),
         sa.Column("kind", sa.String(), nullable=False),
         sa.Column("locator", sa.Text(), nullable=False),
