@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
 from app.errors import CaseNotFound, StoreError
-from app.model import AuditRow, CaseInfo, SourceRow
+from app.model import AuditRow, CaseInfo, SourceRow, TimelineRow
 from app.store.blobs import BlobStore
 from app.store.engine import BEGIN_OPTION, current_revision, make_engine, migrate
 from app.store.lock import CaseLock, current_user
 from app.store.schema import Event, Item, Participant, Setting, Source
+from app.timeline import query
 from app.timeline.clock import zone
+from app.timeline.query import EVERYTHING, TimelineFilter
 
 SUFFIX = ".threadline"
 DB_NAME = "case.sqlite"
@@ -28,7 +31,7 @@ DEFAULT_ZONE = "Europe/London"
 
 def case_folder(path: str | Path) -> Path:
     """The folder of a case named by `path`, adding `.threadline` when it is missing."""
-    p = Path(path).expanduser()
+    p = Path(path).expanduser().absolute()
     return p if p.name.endswith(SUFFIX) else p.with_name(p.name + SUFFIX)
 
 
@@ -90,7 +93,7 @@ class Case:
     @classmethod
     def open(cls, path: str | Path, *, readonly: bool = False) -> Case:
         """Open an existing case; `readonly` takes no lock and never writes."""
-        folder = Path(path).expanduser()
+        folder = Path(path).expanduser().absolute()
         if not (folder / DB_NAME).is_file():
             alt = case_folder(path)
             if not (alt / DB_NAME).is_file():
@@ -199,6 +202,28 @@ class Case:
         """The newest audit entries."""
         with self.read() as s:
             return list(audit.rows(s, limit=limit))
+
+    # -- the timeline -----------------------------------------------------------------
+
+    def timeline_ids(self, f: TimelineFilter = EVERYTHING) -> array[int]:
+        """Every matching event id in time order."""
+        with self.read() as s:
+            return query.event_ids(s, f)
+
+    def timeline_rows(self, ids: Sequence[int]) -> list[TimelineRow]:
+        """Rows for these event ids, in the order given."""
+        with self.read() as s:
+            return query.rows(s, ids)
+
+    def timeline_iter(self, f: TimelineFilter = EVERYTHING) -> Iterator[TimelineRow]:
+        """Every matching row in time order, fetched a keyset page at a time."""
+        with self.read() as s:
+            yield from query.iterate(s, f)
+
+    def timeline_position(self, f: TimelineFilter, ts_utc_us: int) -> int:
+        """The row index where `ts_utc_us` falls under the filter."""
+        with self.read() as s:
+            return query.position_of(s, f, ts_utc_us)
 
     def export_dir(self) -> Path:
         """Where export packs go."""

@@ -1,0 +1,354 @@
+"""The command line: every core action, headless. `main(argv)` returns the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from app import __version__
+from app.case import Case
+from app.errors import EvidenceError, NeedsDecision
+from app.jobs import Progress
+from app.model import TimelineRow
+from app.timeline.clock import aware_to_us, iso_utc, local_to_us, us_to_utc, zone
+from app.timeline.query import TimelineFilter
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTEGRITY = 3
+
+
+class CliError(EvidenceError):
+    """A mistake in what the user asked for, reported as one line."""
+
+
+def _err(message: str) -> None:
+    print(f"threadline: {message}", file=sys.stderr)
+
+
+def _terminal_progress(p: Progress) -> None:
+    if p.total:
+        line = f"\r[{p.done}/{p.total}] {p.message}"[:100]
+        print(f"{line:<100}", end="", file=sys.stderr, flush=True)
+
+
+def _progress_for_tty() -> Callable[[Progress], None] | None:
+    return _terminal_progress if sys.stderr.isatty() else None
+
+
+def _end_progress() -> None:
+    if sys.stderr.isatty():
+        print("\r" + " " * 100 + "\r", end="", file=sys.stderr, flush=True)
+
+
+def _date(text: str, zone_name: str) -> int:
+    """A date or date-time typed by the user, in the case zone, as UTC microseconds."""
+    try:
+        naive = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise CliError(f"not a date: {text!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from exc
+    if naive.tzinfo is not None:
+        return aware_to_us(naive)
+    return local_to_us(naive, zone_name)[0]
+
+
+def _local(us: int, zone_name: str) -> str:
+    return us_to_utc(us).astimezone(zone(zone_name)).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    with Case.create(args.case, zone_name=args.zone) as case:
+        print(f"created case {case.name} at {case.folder} (zone {case.zone})")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from app.importers.base import ImportOptions
+    from app.ingest.job import import_paths
+
+    with Case.open(args.case) as case:
+        options = ImportOptions(
+            zone=args.zone or case.zone, date_order=args.date_order or "", password=args.password
+        )
+        zone(options.zone)
+        try:
+            report = import_paths(case, args.paths, options=options, progress=_progress_for_tty())
+        finally:
+            _end_progress()
+        if args.json:
+            for f in report.files:
+                print(json.dumps(_file_json(f), ensure_ascii=False))
+        else:
+            for f in report.files:
+                print(_file_line(f, case.zone))
+            print(
+                f"{report.count('imported')} imported, {report.count('duplicate')} duplicate, "
+                f"{report.count('failed')} failed"
+                + (f", {report.count('cancelled')} cancelled" if report.cancelled else "")
+            )
+        for f in report.files:
+            if f.status == "failed":
+                _err(f"{f.path}: {f.reason}")
+    return EXIT_ERROR if report.count("failed") else EXIT_OK
+
+
+def _file_json(f: Any) -> dict[str, Any]:
+    return {
+        "path": f.path,
+        "status": f.status,
+        "importer": f.importer,
+        "source_id": f.source_id,
+        "items": f.items,
+        "participants": f.participants,
+        "first": iso_utc(f.first_us) if f.first_us is not None else None,
+        "last": iso_utc(f.last_us) if f.last_us is not None else None,
+        "warnings": f.warnings,
+        "decisions": f.decisions,
+        "reason": f.reason,
+    }
+
+
+def _file_line(f: Any, zone_name: str) -> str:
+    if f.status == "imported":
+        span = ""
+        if f.first_us is not None:
+            span = f", {_local(f.first_us, zone_name)} – {_local(f.last_us, zone_name)}"
+        lines = [
+            f"imported  {f.path}: {f.importer}, {f.items} items, "
+            f"{f.participants} participants{span}"
+        ]
+        lines += [f"    decision: {k} = {v}" for k, v in f.decisions.items()]
+        lines += [f"    warning: {w}" for w in f.warnings[:20]]
+        if len(f.warnings) > 20:
+            lines.append(f"    … and {len(f.warnings) - 20} more warnings")
+        return "\n".join(lines)
+    if f.status == "duplicate":
+        return f"duplicate {f.path}: {f.reason}"
+    if f.status == "failed":
+        return f"failed    {f.path}: {f.reason}"
+    return f"cancelled {f.path}"
+
+
+def _row_json(r: TimelineRow) -> dict[str, Any]:
+    return {
+        "id": r.event_id,
+        "item_id": r.item_id,
+        "time_utc": iso_utc(r.ts_utc_us),
+        "original_time": r.original,
+        "zone_confidence": r.confidence,
+        "event": r.event_kind,
+        "kind": r.item_kind,
+        "source": r.source_name,
+        "source_id": r.source_id,
+        "author": r.author,
+        "text": r.text,
+    }
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    with Case.open(args.case, readonly=True) as case:
+        display = args.zone or case.zone
+        zone(display)
+        f = TimelineFilter(
+            from_us=_date(args.date_from, display) if args.date_from else None,
+            to_us=_date(args.date_to, display) if args.date_to else None,
+            source_ids=tuple(args.source or ()),
+            kinds=tuple(args.kind or ()),
+            participant=args.participant or "",
+        )
+        for n, r in enumerate(case.timeline_iter(f)):
+            if args.limit and n >= args.limit:
+                break
+            if args.json:
+                print(json.dumps(_row_json(r), ensure_ascii=False))
+            else:
+                mark = "" if r.confidence == "exact" else f" [{r.confidence}]"
+                text = " ".join(r.text.split())[:120]
+                who = f"{r.author}: " if r.author else ""
+                print(f"{_local(r.ts_utc_us, display)}{mark}  {r.source_name}  {who}{text}")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from app.verify import verify_case
+
+    with Case.open(args.case, readonly=True) as case:
+        try:
+            report = verify_case(case, progress=_progress_for_tty())
+        finally:
+            _end_progress()
+    chain = report.chain
+    assert chain is not None
+    if report.ok:
+        print(
+            f"verified: {report.originals} originals match their SHA-256; audit chain of "
+            f"{chain.entries} entries intact; head {chain.head}"
+        )
+        return EXIT_OK
+    for p in report.problems:
+        print(f"FAILED: {p}")
+    _err(f"verification failed: {report.problems[0]}")
+    return EXIT_INTEGRITY
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    with Case.open(args.case, readonly=True) as case:
+        info = case.info()
+    if args.json:
+        print(json.dumps(_info_dict(info), ensure_ascii=False))
+        return EXIT_OK
+    for key, value in _info_dict(info).items():
+        print(f"{key:>16}: {value}")
+    return EXIT_OK
+
+
+def _info_dict(info: Any) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "path": info.path,
+        "zone": info.zone,
+        "created": iso_utc(info.created_at_us),
+        "created by": info.created_by,
+        "schema": info.schema,
+        "sources": info.sources,
+        "items": info.items,
+        "events": info.events,
+        "participants": info.participants,
+        "originals bytes": info.originals_bytes,
+        "audit entries": info.audit_entries,
+        "audit head": info.audit_head,
+    }
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    with Case.open(args.case, readonly=True) as case:
+        for src in case.sources():
+            extra = f" (duplicate of {src.duplicate_of})" if src.duplicate_of else ""
+            print(
+                f"{src.id:>5}  {src.status:<9} {src.importer:<10} {src.item_count:>7} items  "
+                f"{src.sha256[:12]}  {src.name}{extra}"
+            )
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    with Case.open(args.case, readonly=True) as case:
+        for row in reversed(case.audit_rows(limit=args.limit)):
+            payload = json.dumps(row.payload, ensure_ascii=False)
+            print(f"{row.seq:>6}  {iso_utc(row.ts_us)}  {row.user:<12} {row.action:<18} {payload}")
+    return EXIT_OK
+
+
+# -- parser ------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `python main.py`."""
+    parser = argparse.ArgumentParser(
+        prog="threadline",
+        description="Threadline: review, tag and redact social-media evidence, offline.",
+        epilog="The window: threadline [CASE] opens a case; threadline --demo builds and opens "
+        "the demo case; add --screenshot DIR to render the main views to PNG files and exit.",
+    )
+    parser.add_argument("--version", action="version", version=f"threadline {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("new", help="create a new case folder (NAME.threadline)")
+    p.add_argument("case")
+    p.add_argument("--zone", default="Europe/London", help="the case's time zone (IANA name)")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("import", help="import files and folders into a case")
+    p.add_argument("case")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--zone", help="time zone of local times in these files (default: case's)")
+    p.add_argument(
+        "--date-order", choices=("dmy", "mdy", "ymd"), help="day/month order for ambiguous dates"
+    )
+    p.add_argument("--password", default="", help="password for encrypted files")
+    p.add_argument("--json", action="store_true", help="one JSON object per file")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("timeline", help="print events in time order")
+    p.add_argument("case")
+    p.add_argument("--json", action="store_true", help="one JSON object per event")
+    p.add_argument("--zone", help="display zone (default: the case's)")
+    p.add_argument("--from", dest="date_from", help="first date (YYYY-MM-DD[THH:MM])")
+    p.add_argument("--to", dest="date_to", help="end date, exclusive")
+    p.add_argument("--source", type=int, action="append", help="source id (repeatable)")
+    p.add_argument("--kind", action="append", help="item kind (repeatable)")
+    p.add_argument("--participant", help="author name, number or handle contains this")
+    p.add_argument("--limit", type=int, default=0, help="stop after N events")
+    p.set_defaults(func=cmd_timeline)
+
+    p = sub.add_parser("verify", help="re-hash every original and check the audit chain")
+    p.add_argument("case")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("info", help="summary of a case")
+    p.add_argument("case")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("sources", help="list the imported files")
+    p.add_argument("case")
+    p.set_defaults(func=cmd_sources)
+
+    p = sub.add_parser("audit", help="print the audit log, oldest first")
+    p.add_argument("case")
+    p.add_argument("--limit", type=int, default=1000)
+    p.set_defaults(func=cmd_audit)
+    return parser
+
+
+def is_command(argv: Sequence[str]) -> bool:
+    """Whether these arguments are for the command line rather than the window."""
+    if not argv:
+        return False
+    names = {"-h", "--help", "--version"}
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            names.update(action.choices)
+    return argv[0] in names
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; errors become one line on stderr and a non-zero exit code.
+
+    Logging is the caller's business (`main.py` sends it to a file), so tests calling this
+    directly see exactly what a user would.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except NeedsDecision as exc:
+        _err(f"{exc} (pass --{exc.option.replace('_', '-')} {'|'.join(exc.choices)})")
+    except EvidenceError as exc:
+        _err(str(exc))
+    except KeyboardInterrupt:
+        _err("interrupted")
+    except OSError as exc:
+        _err(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
