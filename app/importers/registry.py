@@ -6,12 +6,18 @@ from collections.abc import Iterable
 
 from app.errors import WrongFormat
 from app.importers.base import Importer, Probe
+from app.importers.discord import DiscordImporter
+from app.importers.messenger import MessengerImporter
 from app.importers.opaque import OpaqueFileImporter
 from app.importers.plaintext import PlainTextImporter
+from app.importers.telegram import TelegramImporter
 
 BUILTIN_IMPORTERS: tuple[type[Importer], ...] = (
     PlainTextImporter,
     OpaqueFileImporter,
+    TelegramImporter,
+    MessengerImporter,
+    DiscordImporter,
 )
 
 
