@@ -83,7 +83,7 @@ def test_missing_case_is_one_line_and_exit_1(
 ) -> None:
     for command in ("import", "timeline", "verify", "info"):
         args = [command, str(tmp_path / "nope")] + (["x.txt"] if command == "import" else [])
-        code, out, err = run(capsys, *args)
+        code, _out, err = run(capsys, *args)
         assert code == EXIT_ERROR
         assert err == f"threadline: no case at {tmp_path / 'nope'}\n"
 
@@ -124,9 +124,7 @@ def test_unreadable_file_fails_that_file_only(
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
-def test_permission_denied_is_reported(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_permission_denied_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     Case.create(tmp_path / "c").close()
     secret = tmp_path / "secret.txt"
     secret.write_text("x")

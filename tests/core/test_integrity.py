@@ -135,12 +135,9 @@ def test_sigkill_mid_import_leaves_exactly_the_committed_files(
             orphan_items = s.scalar(
                 select(func.count(Item.id)).where(Item.source_id.not_in(select(Source.id)))
             )
-            items_per_source: dict[int, int] = {
-                sid: n
-                for sid, n in s.execute(
-                    select(Item.source_id, func.count(Item.id)).group_by(Item.source_id)
-                )
-            }
+            items_per_source: dict[int, int] = dict(
+                s.execute(select(Item.source_id, func.count(Item.id)).group_by(Item.source_id))
+            )
             events = s.scalar(select(func.count(Event.id)))
         # Every committed file is whole, in order, audited; nothing else is there.
         assert [src.name for src in sources] == [f"f{n:04}.txt" for n in range(len(sources))]

@@ -16,7 +16,8 @@ def test_app_imports_no_qt() -> None:
     modules = sorted(
         m.name for m in pkgutil.walk_packages(app.__path__, "app.") if ".migrations" not in m.name
     )
-    assert "app.cli" in modules and "app.ingest.job" in modules
+    assert "app.cli" in modules
+    assert "app.ingest.job" in modules
     probe = (
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"
