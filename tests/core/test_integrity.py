@@ -136,7 +136,9 @@ def test_sigkill_mid_import_leaves_exactly_the_committed_files(
                 select(func.count(Item.id)).where(Item.source_id.not_in(select(Source.id)))
             )
             items_per_source: dict[int, int] = dict(
-                s.execute(select(Item.source_id, func.count(Item.id)).group_by(Item.source_id))
+                s.execute(
+                    select(Item.source_id, func.count(Item.id)).group_by(Item.source_id)
+                ).all()
             )
             events = s.scalar(select(func.count(Event.id)))
         # Every committed file is whole, in order, audited; nothing else is there.
