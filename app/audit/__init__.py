@@ -7,9 +7,9 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from app.model import AuditRow
@@ -34,26 +34,31 @@ def entry_hash(seq: int, ts_us: int, user: str, action: str, payload: str, prev:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def append(session: Session, user: str, action: str, payload: dict[str, Any]) -> AuditEntry:
-    """Add an entry in the caller's transaction, so it commits or rolls back with the change."""
+def append(session: Session, user: str, action: str, payload: dict[str, Any]) -> str:
+    """Add an entry in the caller's transaction, so it commits or rolls back with the change.
+
+    Returns the new entry's hash, the chain's new head.
+    """
     last = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     ts = now_us()
     text = canonical(payload)
-    entry = AuditEntry(
-        seq=seq,
-        ts_us=ts,
-        user=user,
-        action=action,
-        payload=text,
-        prev_hash=prev,
-        hash=entry_hash(seq, ts, user, action, text, prev),
+    digest = entry_hash(seq, ts, user, action, text, prev)
+    session.execute(
+        insert(cast(Table, AuditEntry.__table__)),
+        {
+            "seq": seq,
+            "ts_us": ts,
+            "user": user,
+            "action": action,
+            "payload": text,
+            "prev_hash": prev,
+            "hash": digest,
+        },
     )
-    session.add(entry)
-    session.flush()
-    return entry
+    return digest
 
 
 @dataclass(frozen=True, slots=True)

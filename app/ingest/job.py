@@ -7,20 +7,22 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import now_us
 from app.case import Case
 from app.errors import Cancelled, EvidenceError
-from app.importers.base import ImportContext, ImportOptions, Probe
+from app.importers.base import ImportContext, Importer, ImportOptions, Probe
 from app.importers.registry import Registry, default_registry
 from app.jobs import CancelToken, ProgressCallback, ThrottledProgress
-from app.store.schema import Event, Item, Participant, Source
+from app.store.schema import Source
 from app.store.sink import StoreSink
 
 log = logging.getLogger(__name__)
+_SOURCES = cast(Table, Source.__table__)
 
 
 @dataclass(slots=True)
@@ -111,32 +113,26 @@ def _import_one(
             )
             if same is not None:
                 return _duplicate(case, s, same, path, probe, result)
-            result.importer = registry.choose(probe).NAME
-            source, sink = _read_source(
-                case, s, probe, sha, str(path.resolve()), None, None, options, cancel, registry, 0
+            importer = registry.choose(probe)
+            result.importer = importer.NAME
+            resolved = str(path.resolve())
+            source_id, sink = _read_source(
+                case, s, probe, importer, sha, resolved, None, None, options, cancel, registry, 0
             )
-            importer = registry.get(source.importer)
             result.status = "imported"
-            result.source_id = source.id
+            result.source_id = source_id
             result.items = sink.items
             result.warnings = sink.warnings
             result.decisions = sink.decisions
-            span = s.execute(
-                select(func.min(Event.ts_utc_us), func.max(Event.ts_utc_us))
-                .join(Item, Item.id == Event.item_id)
-                .where(Item.source_id == source.id)
-            ).one()
-            result.first_us, result.last_us = span
-            result.participants = int(
-                s.scalar(select(func.count()).where(Participant.source_id == source.id)) or 0
-            )
+            result.first_us, result.last_us = sink.first_us, sink.last_us
+            result.participants = sink.participants
             case.audit(
                 s,
                 "import",
                 {
-                    "source_id": source.id,
+                    "source_id": source_id,
                     "name": path.name,
-                    "path": source.path,
+                    "path": resolved,
                     "sha256": sha,
                     "size": size,
                     "importer": f"{importer.NAME}/{importer.VERSION}",
@@ -169,6 +165,7 @@ def _read_source(
     case: Case,
     s: Session,
     probe: Probe,
+    importer: type[Importer],
     sha: str,
     path: str,
     parent_id: int | None,
@@ -177,29 +174,29 @@ def _read_source(
     cancel: CancelToken,
     registry: Registry,
     depth: int,
-) -> tuple[Source, StoreSink]:
+) -> tuple[int, StoreSink]:
     """Read one file into a new source row, then its embedded files as child sources."""
-    importer = registry.choose(probe)
-    source = Source(
-        sha256=sha,
-        size=probe.size,
-        mime=probe.mime,
-        name=probe.name,
-        path=path,
-        parent_id=parent_id,
-        importer=importer.NAME,
-        importer_version=importer.VERSION,
-        status="imported",
-        zone=options.zone,
-        item_count=0,
-        warnings=[],
-        decisions={},
-        imported_at_us=now_us(),
-        imported_by=case.user,
-    )
-    s.add(source)
-    s.flush()
-    sink = StoreSink(s, source.id, case.blobs, cancel, context_item_id)
+    source_id = s.execute(
+        insert(_SOURCES).returning(_SOURCES.c.id),
+        {
+            "sha256": sha,
+            "size": probe.size,
+            "mime": probe.mime,
+            "name": probe.name,
+            "path": path,
+            "parent_id": parent_id,
+            "importer": importer.NAME,
+            "importer_version": importer.VERSION,
+            "status": "imported",
+            "zone": options.zone,
+            "item_count": 0,
+            "warnings": [],
+            "decisions": {},
+            "imported_at_us": now_us(),
+            "imported_by": case.user,
+        },
+    ).scalar_one()
+    sink = StoreSink(s, source_id, case.blobs, cancel, context_item_id)
     importer().parse(probe, sink, ImportContext(options, cancel))
     sink.finish()
     for name, child_sha, context in sink.children:
@@ -214,9 +211,10 @@ def _read_source(
                     case,
                     s,
                     child,
+                    registry.choose(child),
                     child_sha,
                     child_path,
-                    source.id,
+                    source_id,
                     context,
                     options,
                     cancel,
@@ -232,10 +230,10 @@ def _read_source(
             sink.warn(f"{name}: the reader failed: {type(exc).__name__}: {exc}")
     s.execute(
         update(Source)
-        .where(Source.id == source.id)
+        .where(Source.id == source_id)
         .values(item_count=sink.items, warnings=sink.warnings, decisions=sink.decisions)
     )
-    return source, sink
+    return source_id, sink
 
 
 def _duplicate(

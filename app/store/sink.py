@@ -16,6 +16,7 @@ BATCH = 2000
 _ITEMS = cast(Table, Item.__table__)
 _EVENTS = cast(Table, Event.__table__)
 _RECIPIENTS = cast(Table, ItemRecipient.__table__)
+_PARTICIPANTS = cast(Table, Participant.__table__)
 
 
 class StoreSink:
@@ -45,6 +46,9 @@ class StoreSink:
         self.warnings: list[str] = []
         self.decisions: dict[str, str] = {}
         self.children: list[tuple[str, str, int | None]] = []
+        self.first_us: int | None = None
+        self.last_us: int | None = None
+        self._has_text = False
 
     # -- the Sink protocol ------------------------------------------------------------
 
@@ -80,6 +84,8 @@ class StoreSink:
     def finish(self) -> None:
         """Flush what is left and index the source's text for search, in bulk."""
         self._flush()
+        if not self._has_text:
+            return
         self._s.execute(
             text(
                 "INSERT INTO items_fts(rowid, text) SELECT id, text FROM items "
@@ -88,11 +94,16 @@ class StoreSink:
             {"s": self._source_id},
         )
 
+    @property
+    def participants(self) -> int:
+        """How many distinct participants this source named."""
+        return len(self._participants)
+
     def _participant(self, draft: ParticipantDraft) -> int:
         pid = self._participants.get(draft)
         if pid is None:
             pid = self._s.execute(
-                insert(Participant).returning(Participant.id),
+                insert(_PARTICIPANTS).returning(_PARTICIPANTS.c.id),
                 {
                     "source_id": self._source_id,
                     "name": draft.name,
@@ -137,6 +148,13 @@ class StoreSink:
         for item_id, d in zip(ids, drafts, strict=True):
             if d.key:
                 self._keys[d.key] = item_id
+            if d.text:
+                self._has_text = True
+            for e in d.events:
+                if self.first_us is None or e.ts_utc_us < self.first_us:
+                    self.first_us = e.ts_utc_us
+                if self.last_us is None or e.ts_utc_us > self.last_us:
+                    self.last_us = e.ts_utc_us
             events.extend(
                 {
                     "item_id": item_id,
