@@ -16,6 +16,7 @@ from app.importers.base import ImportContext, Probe, Sink
 from app.importers.common import decode_text, participant
 from app.importers.jsonchat import (
     MAX_JSON_BYTES,
+    RecordWarnings,
     as_str,
     head_keys,
     load_json,
@@ -131,19 +132,25 @@ class DiscordImporter:
         base_meta = {k: v for k, v in base_meta.items() if v}
         messages: list[Any] = root["messages"]
         people = _authors(messages)
+        by_handle = {p.handle: p for p in people if p.handle}
         share = channel_type in DIRECT_CHANNELS and len(people) <= MAX_RECIPIENTS
         tally = _Tally()
+        records = RecordWarnings(sink)
         for i, msg in enumerate(messages):
             if i % 1000 == 0:
                 ctx.cancel.check()
             if not isinstance(msg, dict):
-                sink.warn(f"messages[{i}]: not a message object, skipped")
+                records.warn(f"messages[{i}]: not a message object, skipped")
                 continue
             draft = self._json_message(msg, i, conversation, base_meta, ctx, tally)
+            if draft.author is not None and draft.author.handle:
+                # one participant per user id, named as first seen (the raw author is in meta)
+                draft.author = by_handle.get(draft.author.handle, draft.author)
             if share and draft.kind != ItemKind.SYSTEM and draft.author is not None:
                 draft.recipients = tuple(p for p in people if p != draft.author)
             sink.add_item(draft)
             tally.items += 1
+        records.finish()
         count = root.get("messageCount")
         if isinstance(count, int) and count != len(messages):
             sink.warn(f"messageCount says {count} but the file holds {len(messages)} messages")
@@ -215,6 +222,7 @@ class DiscordImporter:
         header = [c.strip().lower() for c in next(reader, [])]
         column = {name: i for i, name in enumerate(header)}
         tally = _Tally()
+        records = RecordWarnings(sink)
         line = reader.line_num + 1
         for n, row in enumerate(reader):
             if n % 1000 == 0:
@@ -223,7 +231,7 @@ class DiscordImporter:
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) < len(CSV_HEADER):
-                sink.warn(f"line {start}: {len(row)} columns instead of {len(header)}, skipped")
+                records.warn(f"line {start}: {len(row)} columns instead of {len(header)}, skipped")
                 continue
 
             def cell(name: str, row: list[str] = row) -> str:
@@ -252,6 +260,7 @@ class DiscordImporter:
                 )
             )
             tally.items += 1
+        records.finish()
         self._summarise(tally, sink, ctx)
 
     # -- both -------------------------------------------------------------------------
@@ -316,13 +325,13 @@ def _author(data: dict[str, Any]) -> ParticipantDraft | None:
 
 def _authors(messages: list[Any]) -> list[ParticipantDraft]:
     """Everyone who wrote in the channel, in order of first message."""
-    seen: dict[ParticipantDraft, None] = {}
+    seen: dict[str, ParticipantDraft] = {}
     for msg in messages:
         if isinstance(msg, dict) and isinstance(msg.get("author"), dict):
             p = _author(msg["author"])
             if p is not None:
-                seen.setdefault(p, None)
-    return list(seen)
+                seen.setdefault(p.handle or p.name, p)
+    return list(seen.values())
 
 
 def _event(raw: str, kind: str, ctx: ImportContext, tally: _Tally) -> EventDraft | None:

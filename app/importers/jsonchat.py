@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.errors import CorruptRecord, EvidenceError
-from app.importers.base import Probe
+from app.importers.base import Probe, Sink
 
 log = logging.getLogger(__name__)
 
@@ -117,3 +117,23 @@ def as_str(value: Any) -> str:
 def plural(n: int, word: str) -> str:
     """`1 message`, `2 messages`."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+class RecordWarnings:
+    """Per-record warnings, capped so a badly broken file cannot flood the source's record."""
+
+    def __init__(self, sink: Sink, limit: int = 50) -> None:
+        self._sink = sink
+        self._limit = limit
+        self.count = 0
+
+    def warn(self, message: str) -> None:
+        """Pass the warning on, or only count it once the cap is reached."""
+        self.count += 1
+        if self.count <= self._limit:
+            self._sink.warn(message)
+
+    def finish(self) -> None:
+        """Say how many warnings were left out."""
+        if self.count > self._limit:
+            self._sink.warn(f"… and {plural(self.count - self._limit, 'more record warning')}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from app.errors import WrongFormat
 from app.importers.base import ImportContext, Probe, Sink
 from app.importers.common import participant
 from app.importers.jsonchat import (
+    RecordWarnings,
     as_int,
     as_str,
     epoch_ms_to_dt,
@@ -42,6 +44,7 @@ CONSUMED = frozenset(
 )
 MAX_REPAIR_DEPTH = 64
 MS_THRESHOLD = 100_000_000_000  # a `timestamp` above this is in milliseconds
+_LONG_PARTICIPANTS = re.compile(r'\s*\{\s*"participants"\s*:\s*\[\s*\{\s*"name"\s*:')
 
 
 def repair_mojibake(text: str) -> str:
@@ -85,7 +88,7 @@ class _Repairer:
         fixed = repair_mojibake(value)
         if fixed != value:
             self.repaired += 1
-            if len(self.examples) < 3 and len(fixed) <= 40:
+            if len(self.examples) < 3 and len(fixed) <= 40 and fixed not in self.examples:
                 self.examples.append(fixed)
         elif not value.isascii():
             self.left += 1
@@ -117,6 +120,8 @@ class MessengerImporter:
             return 80
         if {"thread_path", "participants"} <= keys:
             return 70
+        if _LONG_PARTICIPANTS.match(probe.head_text()) and keys <= {"participants", "name"}:
+            return 60  # a big group's participant list fills the whole head
         return 0
 
     def parse(self, probe: Probe, sink: Sink, ctx: ImportContext) -> None:
@@ -159,18 +164,20 @@ class MessengerImporter:
 
         media: list[str] = []
         unsent = undated = 0
+        records = RecordWarnings(sink)
         for n, i in enumerate(order):
             if n % 1000 == 0:
                 ctx.cancel.check()
             msg, raw_msg = messages[i], raw_messages[i]
             if not isinstance(msg, dict) or not isinstance(raw_msg, dict):
-                sink.warn(f"messages[{i}]: not a message object, skipped")
+                records.warn(f"messages[{i}]: not a message object, skipped")
                 continue
             draft = _message(msg, raw_msg, i, conversation, people, base_meta)
             media.extend(a["uri"] for a in draft.meta.get("attachments", ()) if a.get("uri"))
             unsent += bool(draft.meta.get("unsent"))
             undated += not draft.events
             sink.add_item(draft)
+        records.finish()
 
         sink.decide("mojibake_repaired", "yes" if fixer.repaired else "no")
         if fixer.repaired:

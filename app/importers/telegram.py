@@ -13,6 +13,7 @@ from app.errors import WrongFormat
 from app.importers.base import ImportContext, Probe, Sink
 from app.importers.common import participant
 from app.importers.jsonchat import (
+    RecordWarnings,
     as_int,
     as_str,
     epoch_s_to_dt,
@@ -80,7 +81,6 @@ class _Tally:
     media_examples: list[str] = field(default_factory=list)
     not_included: int = 0
     entity_mismatch: int = 0
-    skipped: int = 0
     offsets: Counter[int] = field(default_factory=Counter)
 
 
@@ -139,8 +139,10 @@ class TelegramImporter:
         names = Counter(as_str(c.data.get("name")) for c in chats)
         tally = _Tally()
         fallback = Path(probe.name).stem
+        records = RecordWarnings(sink)
         for chat in chats:
-            self._chat(chat, names, fallback, sink, ctx, tally)
+            self._chat(chat, names, fallback, sink, records, ctx, tally)
+        records.finish()
         self._summarise(tally, sink, ctx)
 
     def _chat(
@@ -149,6 +151,7 @@ class TelegramImporter:
         names: Counter[str],
         fallback: str,
         sink: Sink,
+        records: RecordWarnings,
         ctx: ImportContext,
         tally: _Tally,
     ) -> None:
@@ -167,7 +170,7 @@ class TelegramImporter:
         messages = data.get("messages")
         if not isinstance(messages, list):
             if messages is not None:
-                sink.warn(f"{chat.path}: 'messages' is not a list; chat {conversation!r} skipped")
+                records.warn(f"{chat.path}: not a list; chat {conversation!r} skipped")
             return
         people = _senders(messages)
         share = chat_type in SMALL_CHATS or (
@@ -183,8 +186,7 @@ class TelegramImporter:
                 ctx.cancel.check()
             where = f"{chat.path}[{i}]"
             if not isinstance(msg, dict):
-                sink.warn(f"{where}: not a message object, skipped")
-                tally.skipped += 1
+                records.warn(f"{where}: not a message object, skipped")
                 continue
             draft = self._message(msg, where, conversation, base_meta, ctx, tally)
             if share and draft.kind == ItemKind.MESSAGE and draft.author is not None:
@@ -272,6 +274,11 @@ class TelegramImporter:
         usual = sorted(set(tally.offsets) - odd)
         if usual:
             sink.decide("export_utc_offsets", ", ".join(_hhmm(m) for m in usual))
+        if len(usual) > 2:
+            sink.warn(
+                f"'date' and 'date_unixtime' imply {len(usual)} different UTC offsets, more "
+                "than one zone's summer and winter time: date_unixtime used"
+            )
         if odd:
             count = sum(tally.offsets[m] for m in odd)
             sink.warn(
