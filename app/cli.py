@@ -110,6 +110,7 @@ def _file_json(f: Any) -> dict[str, Any]:
         "importer": f.importer,
         "source_id": f.source_id,
         "items": f.items,
+        "matched": f.matched,
         "participants": f.participants,
         "first": iso_utc(f.first_us) if f.first_us is not None else None,
         "last": iso_utc(f.last_us) if f.last_us is not None else None,
@@ -124,8 +125,9 @@ def _file_line(f: Any, zone_name: str) -> str:
         span = ""
         if f.first_us is not None:
             span = f", {_local(f.first_us, zone_name)} – {_local(f.last_us, zone_name)}"
+        matched = f" ({f.matched} already in the case from earlier files)" if f.matched else ""
         lines = [
-            f"imported  {f.path}: {f.importer}, {f.items} items, "
+            f"imported  {f.path}: {f.importer}, {f.items} new items{matched}, "
             f"{f.participants} participants{span}"
         ]
         lines += [f"    decision: {k} = {v}" for k, v in f.decisions.items()]

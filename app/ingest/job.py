@@ -34,6 +34,7 @@ class FileResult:
     importer: str = ""
     source_id: int | None = None
     items: int = 0
+    matched: int = 0
     participants: int = 0
     first_us: int | None = None
     last_us: int | None = None
@@ -122,6 +123,7 @@ def _import_one(
             result.status = "imported"
             result.source_id = source_id
             result.items = sink.items
+            result.matched = sink.matched
             result.warnings = sink.warnings
             result.decisions = sink.decisions
             result.first_us, result.last_us = sink.first_us, sink.last_us
@@ -138,6 +140,7 @@ def _import_one(
                     "importer": f"{importer.NAME}/{importer.VERSION}",
                     "children": len(sink.children),
                     "items": sink.items,
+                    "matched_earlier": sink.matched,
                     "warnings": len(sink.warnings),
                 },
             )

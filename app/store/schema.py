@@ -77,6 +77,8 @@ class Item(Base):
     mime: Mapped[str] = mapped_column(String, default="")
     blob_sha256: Mapped[str] = mapped_column(String(64), default="")
     meta: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    # Sender, time and text of a message: the same message in a later export of the chat.
+    fingerprint: Mapped[str | None] = mapped_column(String(40), index=True)
 
 
 class ItemRecipient(Base):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, BinaryIO, cast
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.jobs import CancelToken
-from app.model import ItemDraft, ParticipantDraft
+from app.model import ItemDraft, ItemKind, ParticipantDraft
 from app.store.blobs import BlobStore
 from app.store.schema import Event, Item, ItemRecipient, Participant
 
@@ -17,6 +18,18 @@ _ITEMS = cast(Table, Item.__table__)
 _EVENTS = cast(Table, Event.__table__)
 _RECIPIENTS = cast(Table, ItemRecipient.__table__)
 _PARTICIPANTS = cast(Table, Participant.__table__)
+
+
+_MESSAGE_KINDS = frozenset({ItemKind.MESSAGE, ItemKind.CALL, ItemKind.SYSTEM, ItemKind.EMAIL})
+
+
+def _fingerprint(d: ItemDraft) -> str:
+    """Who, when and what of a message; '' for items that are not messages or lack a time."""
+    if d.kind not in _MESSAGE_KINDS or not d.events:
+        return ""
+    who = d.author.label if d.author else ""
+    material = f"{d.kind}\x1f{who}\x1f{d.events[0].ts_utc_us}\x1f{d.text}"
+    return hashlib.sha1(material.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 class StoreSink:
@@ -46,6 +59,9 @@ class StoreSink:
         self.warnings: list[str] = []
         self.decisions: dict[str, str] = {}
         self.children: list[tuple[str, str, int | None]] = []
+        self.matched = 0
+        self._available: dict[str, int] = {}
+        self._existing: dict[str, int] = {}
         self.first_us: int | None = None
         self.last_us: int | None = None
         self._has_text = False
@@ -114,11 +130,45 @@ class StoreSink:
             self._participants[draft] = pid
         return pid
 
+    def _already_imported(self, drafts: list[ItemDraft]) -> tuple[list[ItemDraft], list[str]]:
+        """Drop messages that an earlier source already holds (same sender, time and text).
+
+        Counts are kept per fingerprint, so a message sent twice in the same minute is
+        matched twice only if the earlier import holds it twice.
+        """
+        prints = [_fingerprint(d) for d in drafts]
+        unknown = {p for p in prints if p and p not in self._available}
+        if unknown:
+            self._available.update(dict.fromkeys(unknown, 0))
+            found = self._s.execute(
+                select(_ITEMS.c.fingerprint, func.min(_ITEMS.c.id), func.count())
+                .where(_ITEMS.c.fingerprint.in_(unknown), _ITEMS.c.source_id != self._source_id)
+                .group_by(_ITEMS.c.fingerprint)
+            )
+            for fp, first_id, n in found:
+                self._available[fp] = n
+                self._existing[fp] = first_id
+        kept: list[ItemDraft] = []
+        kept_prints: list[str] = []
+        for d, fp in zip(drafts, prints, strict=True):
+            if fp and self._available.get(fp, 0) > 0:
+                self._available[fp] -= 1
+                self.matched += 1
+                if d.key:
+                    self._keys[d.key] = self._existing[fp]
+                continue
+            kept.append(d)
+            kept_prints.append(fp)
+        return kept, kept_prints
+
     def _flush(self) -> None:
         if not self._pending:
             return
         self._cancel.check()
-        drafts, self._pending = self._pending, []
+        drafts, prints = self._already_imported(self._pending)
+        self._pending = []
+        if not drafts:
+            return
         rows: list[dict[str, Any]] = [
             {
                 "source_id": self._source_id,
@@ -133,8 +183,9 @@ class StoreSink:
                 "mime": d.mime,
                 "blob_sha256": d.blob_sha256,
                 "meta": d.meta,
+                "fingerprint": fp or None,
             }
-            for d in drafts
+            for d, fp in zip(drafts, prints, strict=True)
         ]
         ids = (
             self._s.execute(

@@ -45,7 +45,7 @@ def test_new_import_timeline_info_verify(
     code, out, err = run(capsys, "import", case, str(evidence))
     assert code == EXIT_OK, err
     assert out.splitlines()[-1] == "2 imported, 0 duplicate, 0 failed"
-    assert "first.txt: text, 1 items" in out
+    assert "first.txt: text, 1 new items" in out
 
     code, out, _ = run(capsys, "import", case, str(evidence / "first.txt"))
     assert out.splitlines()[-1] == "0 imported, 1 duplicate, 0 failed"
