@@ -7,10 +7,14 @@ from collections.abc import Iterable
 from app.errors import WrongFormat
 from app.importers.base import Importer, Probe
 from app.importers.discord import DiscordImporter
+from app.importers.email import EmailImporter
+from app.importers.imessage import IMessageImporter
 from app.importers.messenger import MessengerImporter
 from app.importers.opaque import OpaqueFileImporter
 from app.importers.plaintext import PlainTextImporter
+from app.importers.sms_xml import SmsBackupXmlImporter
 from app.importers.telegram import TelegramImporter
+from app.importers.whatsapp import WhatsAppImporter
 
 BUILTIN_IMPORTERS: tuple[type[Importer], ...] = (
     PlainTextImporter,
@@ -18,6 +22,10 @@ BUILTIN_IMPORTERS: tuple[type[Importer], ...] = (
     TelegramImporter,
     MessengerImporter,
     DiscordImporter,
+    EmailImporter,
+    SmsBackupXmlImporter,
+    IMessageImporter,
+    WhatsAppImporter,
 )
 
 
