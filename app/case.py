@@ -225,6 +225,11 @@ class Case:
         with self.read() as s:
             return query.position_of(s, f, ts_utc_us)
 
+    def item_locator(self, item_id: int) -> str:
+        """Where an item sits in its source ("line 12", "id 4567"); empty when not recorded."""
+        with self.read() as s:
+            return s.scalar(select(Item.locator).where(Item.id == item_id)) or ""
+
     def export_dir(self) -> Path:
         """Where export packs go."""
         return self.folder / "exports"

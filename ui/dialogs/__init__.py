@@ -1,0 +1,1 @@
+"""Dialogs: non-modal where they report, plain words throughout."""

@@ -1,0 +1,807 @@
+"""The main window: sources left, the timeline in the centre, details right, audit below."""
+
+from __future__ import annotations
+
+import logging
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QUndoStack,
+)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QToolBar,
+    QWidget,
+)
+
+from app.case import Case
+from app.errors import EvidenceError
+from app.ingest.job import ImportReport
+from app.jobs import CancelToken, Progress, ProgressCallback
+from app.model import AuditRow, SourceRow
+from app.verify import VerifyReport
+from ui import display
+from ui.dialogs.import_summary import ImportSummary
+from ui.dialogs.shortcuts import ShortcutsDialog, shortcut_text
+from ui.errors import show_error
+from ui.models import AuditModel, SourcesModel, TimelineModel
+from ui.settings import SettingsStore, UiSettings
+from ui.views.details import DetailsPane
+from ui.views.tables import make_table, set_widths
+from ui.views.timeline_pane import TimelinePane
+from ui.views.welcome import WelcomePage
+from ui.workers import Job, JobRunner, reader_pool, writer_pool
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "Threadline"
+CANCEL_TEXT = {
+    "import": "&Cancel import",
+    "verify": "&Cancel verification",
+    "demo": "&Cancel building the demo",
+}
+AUDIT_ROWS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything the panes show, read off the GUI thread in one go."""
+
+    ids: array[int]
+    sources: list[SourceRow]
+    audit: list[AuditRow]
+
+
+def read_snapshot(case: Case) -> Snapshot:
+    """Read the id list, the sources and the newest audit entries of a case."""
+    return Snapshot(case.timeline_ids(), case.sources(), case.audit_rows(limit=AUDIT_ROWS))
+
+
+class MainWindow(QMainWindow):
+    """One window on one case (or on the welcome page when none is open)."""
+
+    loaded = Signal()  # the panes show the case as it is now
+    import_finished = Signal(object)  # ImportReport, or None when the import failed
+    verify_finished = Signal(object)  # VerifyReport, or None
+
+    def __init__(
+        self, settings_store: SettingsStore, *, sync_loads: bool = False, parent: Any = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("main-window")
+        self.settings_store = settings_store
+        self.settings: UiSettings = settings_store.load()
+        self.case: Case | None = None
+        # Screenshots and scripted runs read synchronously; the window reads in the background.
+        self.sync_loads = sync_loads
+        self.writer: QThreadPool = writer_pool(self)
+        self.reader: QThreadPool = reader_pool(self)
+        self.job: JobRunner | None = None
+        self.job_kind = ""
+        self._runners: set[JobRunner] = set()
+        self._pending_imports: list[list[str]] = []
+        self._generation = 0
+        self._dock_visibility: dict[str, bool] = {}
+        self._dialogs: dict[str, QWidget] = {}
+
+        # Edits will go through this stack (a later issue); the title's [*] follows it.
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
+
+        self.timeline_model = TimelineModel(self)
+        self.sources_model = SourcesModel(self)
+        self.audit_model = AuditModel(self)
+
+        self.welcome = WelcomePage()
+        self.timeline_pane = TimelinePane(self.timeline_model)
+        self.centre = QStackedWidget()
+        self.centre.addWidget(self.welcome)
+        self.centre.addWidget(self.timeline_pane)
+        self.setCentralWidget(self.centre)
+
+        self._build_docks()
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+
+        self.welcome.new_case.connect(self.new_case)
+        self.welcome.open_case.connect(self.choose_case)
+        self.welcome.open_demo.connect(self.open_demo)
+        self.welcome.open_recent.connect(self.open_case)
+        self.timeline_pane.table.selectionModel().currentRowChanged.connect(self._current_changed)
+
+        self.setAcceptDrops(True)
+        self.resize(1400, 900)
+        if self.settings.geometry:
+            self.restoreGeometry(self.settings.geometry)
+        if self.settings.window_state:
+            self.restoreState(self.settings.window_state)
+        self._show_case_ui(False)
+        self._update_title()
+        self._update_enabled()
+
+    # -- building -------------------------------------------------------------------------
+
+    def _build_docks(self) -> None:
+        self.sources_view = make_table("sources", "Sources")
+        self.sources_view.setModel(self.sources_model)
+        fm = self.sources_view.fontMetrics()
+        char = fm.averageCharWidth()
+        # The name takes what the other, fixed columns leave, so nothing scrolls sideways.
+        header = self.sources_view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(SourcesModel.NAME, QHeaderView.ResizeMode.Stretch)
+        self.sources_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        set_widths(
+            self.sources_view,
+            {
+                SourcesModel.IMPORTER: fm.horizontalAdvance("Read as") + 3 * char,
+                SourcesModel.ITEMS: fm.horizontalAdvance("Items") + 3 * char,
+                SourcesModel.STATUS: fm.horizontalAdvance("Duplicate") + 3 * char,
+                SourcesModel.WARNINGS: fm.horizontalAdvance("Warnings") + 3 * char,
+            },
+        )
+        self.audit_view = make_table("audit", "Audit log")
+        self.audit_view.setModel(self.audit_model)
+        set_widths(
+            self.audit_view,
+            {
+                AuditModel.SEQ: 6 * char,
+                AuditModel.TIME: fm.horizontalAdvance("2024-03-05 14:03:22 BST") + 4 * char,
+                AuditModel.USER: 14 * char,
+                AuditModel.ACTION: fm.horizontalAdvance("Duplicate recorded") + 4 * char,
+            },
+        )
+        self.details = DetailsPane()
+
+        self.sources_dock = self._dock("sources-dock", "Sources", self.sources_view)
+        self.details_dock = self._dock("details-dock", "Details", self.details)
+        self.audit_dock = self._dock("audit-dock", "Audit log", self.audit_view)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.sources_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.details_dock)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.audit_dock)
+        self.resizeDocks(
+            [self.sources_dock, self.details_dock],
+            [66 * char, 54 * char],
+            Qt.Orientation.Horizontal,
+        )
+        self.resizeDocks([self.audit_dock], [11 * fm.height()], Qt.Orientation.Vertical)
+
+    def _dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        return dock
+
+    def _action(
+        self,
+        name: str,
+        text: str,
+        keys: list[str],
+        slot: Callable[[], object],
+        tip: str,
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(f"{tip} ({shortcut_text(action)})")
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even with the menu bar and toolbar hidden
+        self.actions_by_name[name] = action
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        a("new_case", "&New case…", ["Ctrl+N"], self.new_case, "Create a new, empty case")
+        a("open_case", "&Open case…", ["Ctrl+O"], self.choose_case, "Open an existing case")
+        a("import_files", "&Import files…", ["Ctrl+I"], self.choose_files, "Import files")
+        a(
+            "import_folder",
+            "Import &folder…",
+            ["Ctrl+Shift+I"],
+            self.choose_folder,
+            "Import every file in a folder",
+        )
+        a("cancel_job", "&Cancel import", ["Esc"], self.cancel_job, "Stop the running import")
+        a("verify", "&Verify case", ["Ctrl+Shift+V"], self.verify, "Re-check every original")
+        a("show_sources", "Show &sources", ["Ctrl+1"], self.show_sources, "Show the sources")
+        a("show_audit", "Show &audit log", ["Ctrl+2"], self.show_audit, "Show the audit log")
+        a("focus_timeline", "Focus &timeline", ["Ctrl+3"], self.focus_timeline, "Go to timeline")
+        a("show_details", "Show &details", ["Ctrl+4"], self.show_details, "Show the event details")
+        a(
+            "shortcuts",
+            "&Keyboard shortcuts",
+            ["F1", "?"],
+            self.show_shortcuts,
+            "List every keyboard shortcut",
+        )
+        a("quit", "&Quit", ["Ctrl+Q"], self.close, "Close Threadline")
+
+    def _build_menus(self) -> None:
+        acts = self.actions_by_name
+        bar = self.menuBar()
+        case_menu = bar.addMenu("&Case")
+        case_menu.addAction(acts["new_case"])
+        case_menu.addAction(acts["open_case"])
+        self.recent_menu = QMenu("Open &recent", self)
+        self.recent_menu.setObjectName("recent-menu")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        case_menu.addMenu(self.recent_menu)
+        case_menu.addSeparator()
+        case_menu.addAction(acts["import_files"])
+        case_menu.addAction(acts["import_folder"])
+        case_menu.addAction(acts["cancel_job"])
+        case_menu.addSeparator()
+        case_menu.addAction(acts["verify"])
+        case_menu.addSeparator()
+        case_menu.addAction(acts["quit"])
+        view_menu = bar.addMenu("&View")
+        for name in ("show_sources", "show_audit", "focus_timeline", "show_details"):
+            view_menu.addAction(acts[name])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(acts["shortcuts"])
+
+    def _build_toolbar(self) -> None:
+        acts = self.actions_by_name
+        bar = QToolBar("Main", self)
+        bar.setObjectName("main-toolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.case_label = QLabel()
+        self.case_label.setObjectName("case-name")
+        font = self.case_label.font()
+        font.setBold(True)
+        self.case_label.setFont(font)
+        self.case_label.setContentsMargins(8, 0, 16, 0)
+        bar.addWidget(self.case_label)
+        for name in ("import_files", "import_folder"):
+            bar.addAction(acts[name])
+        bar.addSeparator()
+        bar.addAction(acts["verify"])
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addAction(acts["shortcuts"])
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.toolbar = bar
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        status.setSizeGripEnabled(False)
+        self.job_label = QLabel()
+        self.job_label.setObjectName("job-message")
+        self.job_bar = QProgressBar()
+        self.job_bar.setObjectName("job-progress")
+        self.job_bar.setFixedWidth(220)
+        self.job_bar.setTextVisible(True)
+        self.job_bar.setFormat("%v of %m")
+        self.job_cancel = QPushButton("Cancel")
+        self.job_cancel.setObjectName("job-cancel")
+        self.job_cancel.setToolTip(f"Stop the running job ({QKeySequence('Esc').toString()})")
+        self.job_cancel.clicked.connect(self.cancel_job)
+        for w in (self.job_label, self.job_bar, self.job_cancel):
+            status.addWidget(w)
+            w.hide()
+        self.counts_label = QLabel()
+        self.counts_label.setObjectName("counts")
+        self.counts_label.setContentsMargins(0, 0, 8, 0)
+        status.addPermanentWidget(self.counts_label)
+
+    # -- cases ----------------------------------------------------------------------------
+
+    def new_case(self) -> None:
+        """Ask where to create a case, then open it."""
+        path, _ = QFileDialog.getSaveFileName(
+            self, "New case", self.settings.last_case_dir or str(Path.home())
+        )
+        if not path:
+            return
+        try:
+            case = Case.create(path)
+        except EvidenceError as exc:
+            show_error(self, exc, "New case")
+            return
+        self.set_case(case)
+
+    def choose_case(self) -> None:
+        """Ask for a case folder and open it."""
+        path = QFileDialog.getExistingDirectory(
+            self, "Open case", self.settings.last_case_dir or str(Path.home())
+        )
+        if path:
+            self.open_case(path)
+
+    def open_case(self, path: str) -> bool:
+        """Open the case at `path`; errors are shown, and the current case stays open."""
+        if self.case is not None and Path(path).absolute() == self.case.folder:
+            return True
+        try:
+            case = Case.open(path)
+        except EvidenceError as exc:
+            show_error(self, exc, "Open case")
+            return False
+        self.set_case(case)
+        return True
+
+    def open_demo(self) -> None:
+        """Build the demo case in the background (first time only), then open it."""
+        try:
+            from app.demo import ensure_demo_case
+        except ImportError:
+            show_error(self, EvidenceError("The demo case is not part of this build."))
+            return
+
+        def job(progress: ProgressCallback, cancel: CancelToken) -> Path:
+            return ensure_demo_case(progress=progress, cancel=cancel)
+
+        self._start_job(
+            "demo",
+            job,
+            self.writer,
+            "Preparing the demo case",
+            lambda path: self.open_case(str(path)),
+        )
+
+    def set_case(self, case: Case) -> None:
+        """Show `case` (already open) in this window, closing the one shown before."""
+        self.close_case()
+        self.case = case
+        folder = str(case.folder)
+        self.settings = replace(
+            self.settings.with_recent(folder), last_case_dir=str(case.folder.parent)
+        )
+        self.settings_store.save(self.settings)
+        self.undo_stack.clear()
+        zone_name = case.zone
+        self.timeline_model.set_case(case, zone_name)
+        self.sources_model.set_rows([])
+        self.audit_model.set_rows([], zone_name)
+        self.details.show_row(None, None, "", zone_name)
+        self._show_case_ui(True)
+        self._update_title()
+        self._update_enabled()
+        self.refresh()
+
+    def close_case(self) -> None:
+        """Stop the case's jobs, remember the layout and release the case."""
+        if self.case is None:
+            return
+        self._pending_imports.clear()
+        if self.job is not None:
+            self.job.cancel()
+        self.writer.waitForDone()
+        self.reader.waitForDone()
+        self._generation += 1  # results still queued for this case are dropped
+        self.settings = replace(self.settings, window_state=bytes(self.saveState().data()))
+        self.case.close()
+        self.case = None
+        self.timeline_model.set_case(None)
+        self.sources_model.set_rows([])
+        self.audit_model.set_rows([])
+        self._show_case_ui(False)
+        self._update_title()
+        self._update_enabled()
+
+    def _show_case_ui(self, on: bool) -> None:
+        docks = (self.sources_dock, self.details_dock, self.audit_dock)
+        if on:
+            self.centre.setCurrentWidget(self.timeline_pane)
+            for dock in docks:
+                dock.setVisible(self._dock_visibility.get(dock.objectName(), not dock.isHidden()))
+        else:
+            if self.centre.currentWidget() is not self.welcome or not self._dock_visibility:
+                self._dock_visibility = {d.objectName(): not d.isHidden() for d in docks}
+            for dock in docks:
+                dock.hide()
+            self.welcome.set_recent(self.settings.existing_recent())
+            self.centre.setCurrentWidget(self.welcome)
+
+    def _update_title(self) -> None:
+        if self.case is None:
+            self.setWindowTitle(APP_NAME)
+            self.case_label.setText("No case open")
+        else:
+            self.setWindowTitle(f"{self.case.name}[*] — {APP_NAME}")
+            self.case_label.setText(self.case.name)
+            self.case_label.setToolTip(str(self.case.folder))
+
+    def _update_enabled(self) -> None:
+        acts = self.actions_by_name
+        has_case = self.case is not None
+        busy = self.job is not None
+        for name in ("import_files", "import_folder"):
+            acts[name].setEnabled(has_case)
+        acts["verify"].setEnabled(has_case and not busy)
+        acts["cancel_job"].setEnabled(busy and self.job_kind in CANCEL_TEXT)
+        acts["cancel_job"].setText(CANCEL_TEXT.get(self.job_kind, CANCEL_TEXT["import"]))
+        for name in ("show_sources", "show_audit", "focus_timeline", "show_details"):
+            acts[name].setEnabled(has_case)
+        self.welcome.demo_button.setEnabled(not busy)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.existing_recent()
+        if not recent:
+            empty = self.recent_menu.addAction("No recent cases")
+            empty.setEnabled(False)
+            return
+        for path in recent:
+            action = self.recent_menu.addAction(Path(path).name.removesuffix(".threadline"))
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_case(p))
+
+    # -- loading --------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read the timeline ids, sources and audit log (in the background)."""
+        case = self.case
+        if case is None:
+            return
+        self._generation += 1
+        generation = self._generation
+        if self.sync_loads:
+            self._install(generation, read_snapshot(case))
+            return
+
+        def job(progress: ProgressCallback, cancel: CancelToken) -> Snapshot:
+            return read_snapshot(case)
+
+        runner = JobRunner(job, "load")
+        runner.signals.succeeded.connect(lambda snap: self._install(generation, snap))
+        runner.signals.failed.connect(lambda exc: self._load_failed(generation, exc))
+        self._launch(runner, self.reader)
+
+    def _install(self, generation: int, snap: Snapshot) -> None:
+        if generation != self._generation or self.case is None:
+            return
+        current = self.timeline_pane.table.currentIndex()
+        keep = (
+            self.timeline_model.data(current, TimelineModel.EventIdRole)
+            if current.isValid()
+            else None
+        )
+        self.sources_model.set_rows(snap.sources)
+        self.audit_model.set_rows(snap.audit, self.case.zone)
+        self.timeline_model.set_ids(snap.ids)
+        self.details.show_row(None, None, "", self.timeline_model.zone_name)
+        if keep is not None:
+            row = self.timeline_model.row_of_event(int(keep))
+            if row >= 0:
+                self.timeline_pane.table.selectRow(row)
+        self.counts_label.setText(
+            f"{display.plural(len(snap.ids), 'event')} · "
+            f"{display.plural(len(snap.sources), 'source')}"
+        )
+        self.loaded.emit()
+
+    def _load_failed(self, generation: int, exc: object) -> None:
+        if generation == self._generation and isinstance(exc, BaseException):
+            show_error(self, exc, "Reading the case")
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        zone_name = self.timeline_model.zone_name
+        row = self.timeline_model.row_at(current.row()) if current.isValid() else None
+        if row is None or self.case is None:
+            self.details.show_row(None, None, "", zone_name)
+            return
+        source = self.sources_model.source(row.source_id)
+        try:
+            locator = self.case.item_locator(row.item_id)
+        except EvidenceError:
+            locator = ""
+        self.details.show_row(row, source, locator, zone_name)
+
+    # -- jobs -----------------------------------------------------------------------------
+
+    def _launch(self, runner: JobRunner, pool: QThreadPool) -> None:
+        self._runners.add(runner)
+        runner.signals.finished.connect(lambda: self._runners.discard(runner))
+        pool.start(runner)
+
+    def _start_job(
+        self,
+        kind: str,
+        job: Job,
+        pool: QThreadPool,
+        message: str,
+        succeeded: Callable[[object], object],
+        ended: Callable[[], object] | None = None,
+    ) -> JobRunner | None:
+        """Run a job the user waits for, with progress and Cancel in the status bar.
+
+        `succeeded` gets the job's result; `ended` runs instead when it failed or was
+        cancelled. Both are connected before the job starts, so a quick job cannot finish
+        unheard.
+        """
+        if self.job is not None:
+            self.statusBar().showMessage("Wait for the running job to finish.", 4000)
+            return None
+        runner = JobRunner(job, kind)
+        self.job = runner
+        self.job_kind = kind
+
+        def failed(exc: object) -> None:
+            if isinstance(exc, BaseException):
+                show_error(self, exc)
+            if ended is not None:
+                ended()
+
+        def cancelled() -> None:
+            self.statusBar().showMessage(f"{message}: cancelled.", 6000)
+            if ended is not None:
+                ended()
+
+        runner.signals.progress.connect(self._job_progress)
+        runner.signals.succeeded.connect(succeeded)
+        runner.signals.failed.connect(failed)
+        runner.signals.cancelled.connect(cancelled)
+        runner.signals.finished.connect(lambda: self._job_done(runner))
+        self.show_progress(f"{message}…", None, cancellable=kind in CANCEL_TEXT)
+        self._update_enabled()
+        self._launch(runner, pool)
+        return runner
+
+    def show_progress(self, message: str, p: Progress | None, *, cancellable: bool) -> None:
+        """Show a job's message, progress bar and Cancel button in the status bar."""
+        self.job_label.setText(message)
+        self.job_bar.setRange(0, 0)  # busy until the job says how much there is
+        self.job_cancel.setEnabled(cancellable)
+        for w in (self.job_label, self.job_bar, self.job_cancel):
+            w.show()
+        if p is not None:
+            self._job_progress(p)
+
+    def hide_progress(self) -> None:
+        """Hide the job widgets of the status bar."""
+        for w in (self.job_label, self.job_bar, self.job_cancel):
+            w.hide()
+
+    def _job_progress(self, p: object) -> None:
+        if not isinstance(p, Progress):
+            return
+        if p.total:
+            self.job_bar.setRange(0, p.total)
+            self.job_bar.setValue(p.done)
+        self.job_label.setText(display.one_line(p.message, 80))
+
+    def _job_done(self, runner: JobRunner) -> None:
+        if runner is not self.job:
+            return
+        self.job = None
+        self.job_kind = ""
+        self.hide_progress()
+        self._update_enabled()
+        if self._pending_imports and self.case is not None:
+            self.start_import(self._pending_imports.pop(0))
+
+    def cancel_job(self) -> None:
+        """Ask the running import (or verification, or demo build) to stop soon."""
+        if self.job is None or self.job_kind not in CANCEL_TEXT:
+            return
+        self._pending_imports.clear()
+        self.job.cancel()
+        self.job_label.setText("Cancelling…")
+        self.job_cancel.setEnabled(False)
+
+    # -- import ---------------------------------------------------------------------------
+
+    def choose_files(self) -> None:
+        """Ask for files and import them."""
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Import files", self.settings.last_import_dir or str(Path.home())
+        )
+        if paths:
+            self._remember_import_dir(str(Path(paths[0]).parent))
+            self.start_import(paths)
+
+    def choose_folder(self) -> None:
+        """Ask for a folder and import everything in it."""
+        path = QFileDialog.getExistingDirectory(
+            self, "Import folder", self.settings.last_import_dir or str(Path.home())
+        )
+        if path:
+            self._remember_import_dir(str(Path(path).parent))
+            self.start_import([path])
+
+    def _remember_import_dir(self, folder: str) -> None:
+        self.settings = replace(self.settings, last_import_dir=folder)
+        self.settings_store.save(self.settings)
+
+    def start_import(self, paths: list[str]) -> JobRunner | None:
+        """Import files and folders in the background; queued if an import is running."""
+        case = self.case
+        if case is None:
+            self.statusBar().showMessage("Open or create a case first, then import.", 5000)
+            return None
+        if self.job is not None:
+            if self.job_kind == "import":
+                self._pending_imports.append(list(paths))
+                self.statusBar().showMessage("Queued: these files import next.", 4000)
+            else:
+                self.statusBar().showMessage("Wait for the running job to finish.", 4000)
+            return None
+
+        def job(progress: ProgressCallback, cancel: CancelToken) -> ImportReport:
+            from app.ingest.job import import_paths
+
+            return import_paths(case, paths, progress=progress, cancel=cancel)
+
+        what = Path(paths[0]).name if len(paths) == 1 else display.plural(len(paths), "item")
+        return self._start_job(
+            "import",
+            job,
+            self.writer,
+            f"Importing {what}",
+            self._import_done,
+            lambda: self._import_ended(None),
+        )
+
+    def _import_done(self, report: object) -> None:
+        if not isinstance(report, ImportReport):
+            return
+        if report.files:
+            self.show_import_summary(report)
+        else:
+            self.statusBar().showMessage("Nothing to import: no files found.", 6000)
+        self._import_ended(report)
+
+    def _import_ended(self, report: ImportReport | None) -> None:
+        self.refresh()
+        self.import_finished.emit(report)
+
+    def show_import_summary(self, report: ImportReport) -> ImportSummary:
+        """Show what an import did, in a panel that does not block the window."""
+        old = self._dialogs.pop("import", None)
+        if old is not None:
+            old.close()
+        dialog = ImportSummary(report, self)
+        self._dialogs["import"] = dialog
+        dialog.destroyed.connect(lambda: self._dialogs.pop("import", None))
+        dialog.show()
+        return dialog
+
+    # -- verify ---------------------------------------------------------------------------
+
+    def verify(self) -> None:
+        """Re-hash every original and walk the audit chain, in the background."""
+        case = self.case
+        if case is None:
+            return
+
+        def job(progress: ProgressCallback, cancel: CancelToken) -> VerifyReport:
+            from app.verify import verify_case
+
+            return verify_case(case, progress=progress, cancel=cancel)
+
+        self._start_job(
+            "verify",
+            job,
+            self.reader,
+            "Verifying the case",
+            self._verify_done,
+            lambda: self.verify_finished.emit(None),
+        )
+
+    def _verify_done(self, report: object) -> None:
+        if not isinstance(report, VerifyReport):
+            return
+        box = QMessageBox(self)
+        box.setObjectName("verify-result")
+        box.setWindowTitle("Verify case")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        chain = report.chain
+        if report.ok and chain is not None:
+            box.setIcon(QMessageBox.Icon.Information)
+            box.setText("The case is intact.")
+            box.setInformativeText(
+                f"{display.plural(report.originals, 'original')} still match the SHA-256 "
+                f"recorded at import, and the audit log's "
+                f"{display.plural(chain.entries, 'entry', 'entries')} are unbroken.\n\n"
+                f"Audit head: {chain.head}"
+            )
+        else:
+            box.setIcon(QMessageBox.Icon.Warning)
+            box.setText("Verification found problems.")
+            box.setInformativeText("\n".join(f"• {p}" for p in report.problems[:20]))
+        box.show()
+        self.verify_finished.emit(report)
+
+    # -- views ----------------------------------------------------------------------------
+
+    def _raise_dock(self, dock: QDockWidget, focus: QWidget) -> None:
+        dock.show()
+        dock.raise_()
+        focus.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_sources(self) -> None:
+        """Show the sources dock and move the focus there."""
+        self._raise_dock(self.sources_dock, self.sources_view)
+
+    def show_audit(self) -> None:
+        """Show the audit log dock and move the focus there."""
+        self._raise_dock(self.audit_dock, self.audit_view)
+
+    def show_details(self) -> None:
+        """Show the details dock and move the focus to its text."""
+        self._raise_dock(self.details_dock, self.details.text)
+
+    def focus_timeline(self) -> None:
+        """Move the focus to the timeline."""
+        self.timeline_pane.focus_table()
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Show every action with its keys."""
+        old = self._dialogs.get("shortcuts")
+        if isinstance(old, ShortcutsDialog):
+            old.raise_()
+            old.activateWindow()
+            return old
+        dialog = ShortcutsDialog(list(self.actions_by_name.values()), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._dialogs["shortcuts"] = dialog
+        dialog.destroyed.connect(lambda: self._dialogs.pop("shortcuts", None))
+        dialog.show()
+        return dialog
+
+    def sizeHint(self) -> QSize:
+        return QSize(1400, 900)
+
+    # -- drag and drop --------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if self.case is not None and urls and all(u.isLocalFile() for u in urls):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths and self.case is not None:
+            event.acceptProposedAction()
+            self.start_import(paths)
+        else:
+            event.ignore()
+
+    # -- closing --------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.close_case()
+        self.settings = replace(self.settings, geometry=bytes(self.saveGeometry().data()))
+        self.settings_store.save(self.settings)
+        for dialog in list(self._dialogs.values()):
+            dialog.close()
+        event.accept()

@@ -1,0 +1,197 @@
+"""The timeline model: an array of event ids, rows fetched lazily a page at a time."""
+
+from __future__ import annotations
+
+import logging
+from array import array
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from app.case import Case
+from app.model import TimelineRow
+from ui import display, theme
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 256
+MAX_PAGES = 24
+
+Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+
+
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    """A fetched row with the strings a paint needs, formatted once."""
+
+    row: TimelineRow
+    time: str
+    preview: str
+    exact: bool
+
+
+class TimelineModel(QAbstractTableModel):
+    """Holds only the ordered event ids; `data()` reads from an LRU of 256-row pages."""
+
+    TIME, SOURCE, FROM, TEXT = range(4)
+    HEADERS = ("Time", "Source", "From", "Text")
+
+    RowRole = Qt.ItemDataRole.UserRole + 1  # the TimelineRow
+    EventIdRole = Qt.ItemDataRole.UserRole + 2  # int
+    ExactRole = Qt.ItemDataRole.UserRole + 3  # bool: the time's zone is known
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._case: Case | None = None
+        self._zone_name = "UTC"
+        self._tz = ZoneInfo("UTC")
+        self._ids: array[int] = array("q")
+        self._pages: OrderedDict[int, list[_Cell | None]] = OrderedDict()
+
+    # -- contents ---------------------------------------------------------------------
+
+    def set_case(self, case: Case | None, zone_name: str = "UTC") -> None:
+        """Show another case (or none), empty until `set_ids`."""
+        self.beginResetModel()
+        self._case = case
+        self._zone_name = zone_name
+        self._tz = ZoneInfo(zone_name)
+        self._ids = array("q")
+        self._pages.clear()
+        self.endResetModel()
+
+    def set_ids(self, ids: array[int]) -> None:
+        """Install a new ordered id list (built off the GUI thread)."""
+        self.beginResetModel()
+        self._ids = ids
+        self._pages.clear()
+        self.endResetModel()
+
+    def invalidate(self) -> None:
+        """Drop cached rows after an edit and repaint, keeping scroll and selection."""
+        self._pages.clear()
+        if self._ids:
+            last = self.index(len(self._ids) - 1, len(self.HEADERS) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+
+    @property
+    def zone_name(self) -> str:
+        """The zone times are shown in."""
+        return self._zone_name
+
+    def event_ids(self) -> array[int]:
+        """The ids shown, in order."""
+        return self._ids
+
+    def row_at(self, row: int) -> TimelineRow | None:
+        """The timeline row at a table row, fetching its page if needed."""
+        cell = self._cell(row)
+        return cell.row if cell else None
+
+    def row_of_event(self, event_id: int) -> int:
+        """The table row showing an event, or -1."""
+        try:
+            return self._ids.index(event_id)
+        except ValueError:
+            return -1
+
+    def _cell(self, row: int) -> _Cell | None:
+        if self._case is None or not 0 <= row < len(self._ids):
+            return None
+        number = row // PAGE_SIZE
+        page = self._pages.get(number)
+        if page is None:
+            page = self._fetch(number)
+        else:
+            self._pages.move_to_end(number)
+        return page[row - number * PAGE_SIZE]
+
+    def _fetch(self, number: int) -> list[_Cell | None]:
+        assert self._case is not None
+        start = number * PAGE_SIZE
+        ids = self._ids[start : start + PAGE_SIZE]
+        by_id = {r.event_id: r for r in self._case.timeline_rows(ids)}
+        page: list[_Cell | None] = []
+        for event_id in ids:
+            r = by_id.get(event_id)
+            if r is None:  # gone since the id list was built; shown blank until a refresh
+                page.append(None)
+                continue
+            page.append(
+                _Cell(
+                    row=r,
+                    time=display.time_cell(r.ts_utc_us, r.confidence, self._tz),
+                    preview=display.one_line(r.text),
+                    exact=display.is_exact(r.confidence),
+                )
+            )
+        self._pages[number] = page
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        return page
+
+    # -- Qt model interface -------------------------------------------------------------
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.HEADERS)
+        ):
+            return self.HEADERS[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        cell = self._cell(index.row())
+        if cell is None:
+            return None
+        col = index.column()
+        r = cell.row
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.TIME:
+                return cell.time
+            if col == self.SOURCE:
+                return r.source_name
+            if col == self.FROM:
+                return r.author
+            return cell.preview
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == self.TIME:
+                return display.time_tooltip(
+                    r.ts_utc_us, r.confidence, r.original, r.event_kind, self._zone_name
+                )
+            if col == self.SOURCE:
+                return f"{r.source_name}\nRead as: {r.importer}"
+            if col == self.TEXT and r.text:
+                return display.one_line(r.text, 600)
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == self.TIME and not cell.exact:
+                return theme.amber()
+            return None
+        if role == self.RowRole:
+            return r
+        if role == self.EventIdRole:
+            return r.event_id
+        if role == self.ExactRole:
+            return cell.exact
+        return None
