@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from app.case import Case  # noqa: E402
-from app.ingest.job import import_paths  # noqa: E402
+from app.case import Case
+from app.ingest.job import import_paths
 
 
 def make_files(folder: Path, count: int) -> list[Path]:
