@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import cast
 
+from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from app.case import Case
@@ -62,6 +63,13 @@ def _application() -> QApplication:
     return app
 
 
+def _quiet_offscreen_notes(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Drop the offscreen plugin's note that it cannot size windows; pass the rest on."""
+    if "propagateSizeHints" in message:
+        return
+    sys.stderr.write(f"{message}\n")
+
+
 def run(argv: list[str]) -> int:
     """Open the window (or render it to files); returns the process exit code."""
     try:
@@ -72,17 +80,17 @@ def run(argv: list[str]) -> int:
     if needs_offscreen():
         # Must happen before the QApplication exists.
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        # Nobody can see an offscreen window: do the main job, write and print screenshots.
+        qInstallMessageHandler(_quiet_offscreen_notes)
         if shots is None:
             shots = user_data_dir() / "screenshots"
     headless = shots is not None
 
     case_path: str | None = args.case
     if args.demo:
-        try:
-            from app.demo import ensure_demo_case
-        except ImportError:
-            sys.stderr.write("threadline: the demo case is not part of this build\n")
-            return 1
+        from app.demo import ensure_demo_case
+
         try:
             case_path = str(ensure_demo_case(progress=_stderr_progress))
         except EvidenceError as exc:

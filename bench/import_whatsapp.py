@@ -1,0 +1,172 @@
+"""Benchmark: a 200,000-message WhatsApp export imported end to end, beside a bare pipeline.
+
+Run: .venv/bin/python bench/import_whatsapp.py [--messages N]
+
+ours  = `import_paths` (probe, hash into the blob store, parse, insert items, events and
+        participants, fingerprint matching, FTS5 index, audit entry) in one transaction.
+bare  = the same lines parsed with one compiled regex and inserted with sqlite3.executemany
+        into a table plus an FTS5 table, in one transaction.
+whatstk and chat-miner, when installed (pip install whatstk chat-miner), parse the same file
+in the same run; their speed and message counts are printed beside ours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sqlite3
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from app.case import Case
+from app.ingest.job import import_paths
+
+WORDS = [
+    "why",
+    "are",
+    "you",
+    "ignoring",
+    "me",
+    "I",
+    "know",
+    "where",
+    "you",
+    "are",
+    "going",
+    "tonight",
+    "answer",
+    "the",
+    "phone",
+    "please",
+    "stop",
+    "messaging",
+    "me",
+    "I",
+    "will",
+    "tell",
+    "everyone",
+    "you",
+    "can't",
+    "just",
+    "leave",
+    "like",
+    "this",
+    "we",
+    "need",
+    "to",
+    "talk",
+    "now",
+]
+
+
+def make_export(path: Path, messages: int) -> int:
+    """An Android en-GB export; about one message in twenty spans two lines. Returns lines."""
+    rng = random.Random(7)
+    t = datetime(2023, 1, 13, 8, 0)
+    lines = 0
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(messages):
+            t += timedelta(seconds=rng.randint(20, 400))
+            who = "Daniel Hughes" if rng.random() < 0.6 else "Sarah Mitchell"
+            text = " ".join(rng.choices(WORDS, k=rng.randint(3, 14)))
+            out.write(f"{t:%d/%m/%Y, %H:%M} - {who}: {text} {n}\n")
+            lines += 1
+            if n % 20 == 0:
+                out.write("and another thing\n")
+                lines += 1
+    return lines
+
+
+HEADER = re.compile(r"^(\d{2})/(\d{2})/(\d{4}), (\d{2}):(\d{2}) - ([^:]+): (.*)$")
+
+
+def bare(path: Path, db_path: Path) -> tuple[float, float, int]:
+    """Regex parse, then executemany into a table and an FTS5 table. Returns times and count."""
+    start = time.perf_counter()
+    rows: list[list[object]] = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            m = HEADER.match(line)
+            if m:
+                d, mo, y, h, mi, who, text = m.groups()
+                ts = int(datetime(int(y), int(mo), int(d), int(h), int(mi)).timestamp())
+                rows.append([ts, who, text])
+            elif rows:
+                rows[-1][2] = f"{rows[-1][2]}\n{line.rstrip()}"
+    parsed = time.perf_counter()
+    db = sqlite3.connect(db_path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE m (id INTEGER PRIMARY KEY, ts INTEGER, who TEXT, text TEXT)")
+    db.execute("CREATE VIRTUAL TABLE f USING fts5(text, content='m', content_rowid='id')")
+    with db:
+        db.executemany("INSERT INTO m (ts, who, text) VALUES (?, ?, ?)", rows)
+        db.execute("INSERT INTO f (rowid, text) SELECT id, text FROM m")
+    db.close()
+    return parsed - start, time.perf_counter() - start, len(rows)
+
+
+def ours(path: Path, root: Path) -> tuple[float, int]:
+    case = Case.create(root / "bench")
+    start = time.perf_counter()
+    report = import_paths(case, [path])
+    elapsed = time.perf_counter() - start
+    case.close()
+    result = report.files[0]
+    assert result.status == "imported", result.reason
+    return elapsed, result.items
+
+
+def others(path: Path) -> list[tuple[str, float, int]]:
+    """Third-party parsers on the same file, where installed."""
+    found = []
+    try:
+        from whatstk import df_from_whatsapp  # type: ignore[import-not-found]
+
+        start = time.perf_counter()
+        df = df_from_whatsapp(str(path), hformat="%d/%m/%Y, %H:%M - %name:")
+        found.append(("whatstk", time.perf_counter() - start, len(df)))
+    except ImportError:
+        found.append(("whatstk", 0.0, -1))
+    try:
+        from chatminer.chatparsers import WhatsAppParser  # type: ignore[import-not-found]
+
+        start = time.perf_counter()
+        parser = WhatsAppParser(str(path))
+        parser.parse_file()
+        found.append(
+            ("chat-miner", time.perf_counter() - start, len(parser.parsed_messages.get_df()))
+        )
+    except ImportError:
+        found.append(("chat-miner", 0.0, -1))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=200_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        export = root / "WhatsApp Chat with Daniel Hughes.txt"
+        lines = make_export(export, args.messages)
+        t_parse, t_bare, n_bare = bare(export, root / "bare.sqlite")
+        t_ours, n_ours = ours(export, root)
+        third = others(export)
+    n = args.messages
+    print(f"messages: {n} ({lines} lines, {export.stat().st_size if export.exists() else 0} bytes)")
+    print(f"bare regex parse only:      {lines / t_parse:10.0f} lines/s")
+    print(f"bare parse + sqlite + fts5: {n_bare / t_bare:10.0f} messages/s ({t_bare:.2f} s)")
+    print(f"threadline import:          {n_ours / t_ours:10.0f} messages/s ({t_ours:.2f} s)")
+    print(f"ratio ours/bare speed: {t_bare / t_ours:.2f} (target >= 0.5)")
+    for name, t, count in third:
+        if count < 0:
+            print(f"{name}: not installed")
+        else:
+            print(f"{name}: {count / t:10.0f} messages/s ({t:.2f} s), {count} messages parsed")
+
+
+if __name__ == "__main__":
+    main()
