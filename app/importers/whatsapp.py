@@ -31,22 +31,31 @@ _MARKS_CLASS = "[\u200e\u200f\u202a-\u202e\ufeff]"
 # Spaces found in headers: plain, no-break, narrow no-break (before AM/PM since 2023), thin.
 _SP = "[ \u00a0\u202f\u2007\u2009]"
 
+# A date: day, month and year in either order or year first, one separator used twice.
+_DATE_SRC = (
+    rf"\d{{1,4}}(?:\.{_SP}?\d{{1,2}}\.|/{_SP}?\d{{1,2}}/|-{_SP}?\d{{1,2}}-){_SP}?\d{{2,4}}\.?"
+)
+_TIME_START = rf",?{_SP}{{1,2}}\d{{1,2}}[:.]\d\d"
 _HEADER_SRC = (
     rf"{_MARKS_CLASS}*"
     r"(\[)?"  # 1: bracket (iOS)
-    r"("  # 2: the timestamp as written
-    r"((\d{1,4})([./-])"  # 3: date, 4: first field, 5: separator
-    rf"{_SP}?(\d{{1,2}})\5{_SP}?(\d{{2,4}})\.?)"  # 6: second field, 7: third field
+    rf"(({_DATE_SRC})"  # 2: the timestamp as written, 3: its date
     rf",?{_SP}{{1,2}}"
-    r"(\d{1,2})[:.](\d\d)(?:[:.](\d\d))?"  # 8: hour, 9: minute, 10: second
-    rf"(?:{_SP}?([AaPp])\.?{_SP}?[Mm]\.?)?"  # 11: a/p of a 12-hour clock
+    r"(\d{1,2})[:.](\d\d)(?:[:.](\d\d))?"  # 4: hour, 5: minute, 6: second
+    rf"(?:{_SP}?([AaPp])\.?{_SP}?[Mm]\.?)?"  # 7: a/p of a 12-hour clock
     r")"
     rf"(?(1)\]{_SP}?|{_SP}?(?:[-–]{_SP}|:{_SP}))"
 )
-_DATE = re.compile(rf"(\d{{1,4}})([./-]){_SP}?(\d{{1,2}})\2{_SP}?(\d{{2,4}})")
+_DATE = re.compile(rf"(\d{{1,4}})[./-]{_SP}?(\d{{1,2}})[./-]{_SP}?(\d{{2,4}})")
 # One compiled pattern does all the work: matched at each line start of the whole text.
 HEADER = re.compile(_HEADER_SRC, re.MULTILINE)
 HEADER_AT_LINES = re.compile("^" + _HEADER_SRC, re.MULTILINE)
+# Any line starting with something like a date, to find header forms this reader misses.
+_DATE_LIKE_AT_LINES = re.compile(
+    rf"^{_MARKS_CLASS}*\[?\d{{1,4}}[./-]{_SP}?\d{{1,2}}[./-]{_SP}?\d{{2,4}}\b", re.MULTILINE
+)
+# The dates of every header line, for the day/month decision: one group, so findall is all C.
+_DATES_AT_LINES = re.compile(rf"^{_MARKS_CLASS}*\[?({_DATE_SRC}){_TIME_START}", re.MULTILINE)
 
 # System lines whose text holds ": " would split like "Name: text"; these words in the part
 # before the colon say it is not a name.
@@ -58,10 +67,15 @@ _SYSTEM_NAME = re.compile(
     r"\bdisappearing messages\b|\bmessage timer\b|\bdeleted this group\b",
     re.IGNORECASE,
 )
-_CREATED_GROUP = re.compile(
-    r"(?:created group|created the group|creó el grupo|criou o grupo|a créé le groupe|"
-    r"hat die Gruppe)\s*[“\"„«]\s*(.+?)\s*[”\"“»]"
+_CREATED_WORDS = (
+    "created group",
+    "created the group",
+    "creó el grupo",
+    "criou o grupo",
+    "a créé le groupe",
+    "hat die Gruppe",
 )
+_QUOTED = re.compile(r"\s*[“\"„«]\s*(.+?)\s*[”\"“»]")
 _CHAT_NAME = re.compile(
     r"^(?:WhatsApp[ _-]?Chat[ _]*(?:with|mit|con|avec|met|com|-|–|_)|Chat de WhatsApp con|"
     r"Conversa do WhatsApp com|Discussion WhatsApp avec|Conversazione WhatsApp con|"
@@ -69,9 +83,27 @@ _CHAT_NAME = re.compile(
     re.IGNORECASE,
 )
 
-# First-line markers worth a closer look; the cheap test that skips most messages.
-_HINT = re.compile(
-    r"<|\)$|omitted|[Dd]elete|gelöscht|elimin|supprim|apagad|Missed|verwijderd|eliminat"
+# First lines worth a closer look (attachments, omitted media, deleted messages, calls): the
+# cheap test that lets most messages through untouched.
+_SPECIAL_ENDS = frozenset(">)d")
+_SPECIAL_STARTS = (
+    "\u200e",
+    "<",
+    "Missed ",
+    "This message",
+    "You deleted",
+    "Diese Nachricht",
+    "Du hast diese",
+    "Se eliminó",
+    "Eliminaste",
+    "Ce message",
+    "Vous avez supprimé",
+    "Esta mensagem",
+    "Você apagou",
+    "Dit bericht",
+    "Je hebt dit",
+    "Questo messaggio",
+    "Hai eliminato",
 )
 _ATTACHED_IOS = re.compile(r"<attached: ([^>]+)>")
 _ATTACHED_ANDROID = re.compile(
@@ -90,6 +122,14 @@ _DELETED = re.compile(
     r"Ce message a été supprimé|Vous avez supprimé ce message|Esta mensagem foi apagada|"
     r"Você apagou esta mensagem|Dit bericht is verwijderd|Je hebt dit bericht verwijderd|"
     r"Questo messaggio è stato eliminato|Hai eliminato questo messaggio)\.?$"
+)
+# System text that newer iOS exports show under the chat's or a member's name, after U+200E.
+_SYSTEM_BODY = re.compile(
+    r"Messages and calls are end-to-end encrypted|Messages to this group are now secured|"
+    r"Your security code with|.*\b(?:created group|created this group|added|removed|left|"
+    r"joined using|changed the subject|changed this group|changed the group|"
+    r"changed their phone number|changed to|now an admin|turned on disappearing|"
+    r"turned off disappearing|deleted this group|pinned a message)\b"
 )
 _MISSED_CALL = re.compile(r"^Missed (?:group )?(voice|video) call")
 _EDITED = re.compile(
@@ -131,7 +171,9 @@ class WhatsAppImporter:
             return _score_zip(probe)
         if b"\x00" in probe.head and not probe.head.startswith((b"\xff\xfe", b"\xfe\xff")):
             return 0
-        return _score_text(decode_text(probe.head)[0])
+        score = _score_text(decode_text(probe.head)[0])
+        # The content decides; the extension only ranks a .log that looks the same lower.
+        return score if probe.suffix in (".txt", "") else min(score, 55)
 
     def parse(self, probe: Probe, sink: Sink, ctx: ImportContext) -> None:
         """Read the chat (and hand over its media when it is a zip)."""
@@ -248,7 +290,7 @@ def _name_hint(name: str) -> str:
 
 def _date_order(text: str, label: str, ctx: ImportContext) -> _Order:
     """Settle day/month order once for the file from all its distinct dates."""
-    dates = {m.group(3) for m in HEADER_AT_LINES.finditer(text)}
+    dates = set(_DATES_AT_LINES.findall(text))
     if not dates:
         raise WrongFormat(f"{label}: no WhatsApp message header found")
     first_big = second_big = year_first = other = 0
@@ -256,7 +298,7 @@ def _date_order(text: str, label: str, ctx: ImportContext) -> _Order:
         m = _DATE.match(date)
         if m is None:  # cannot happen: the date came from the same grammar
             continue
-        d1, d2 = m.group(1), m.group(3)
+        d1, d2 = m.group(1), m.group(2)
         if len(d1) > 2 or int(d1) > 31:
             year_first += 1
             continue
@@ -339,23 +381,30 @@ def _read_chat(
     if order.warning:
         sink.warn(order.warning)
 
-    _Reader(text, order.order, tz, zone_name, conversation, sink, ctx, media).run()
+    reader = _Reader(text, order.order, tz, zone_name, conversation, sink, ctx, media)
+    reader.run()
+    log.debug("%s: read as WhatsApp, date order %s (%s)", label, order.order, order.source)
 
 
 def _created_group(text: str) -> str:
     """The group name of the first "created group “X”" system line, or ''."""
-    for m in _CREATED_GROUP.finditer(text):
-        start = text.rfind("\n", 0, m.start()) + 1
-        head = HEADER.match(text, start)
-        if head is not None and ": " not in text[head.end() : m.start()]:
-            return m.group(1)
-    return ""
+    found: list[tuple[int, str]] = []
+    for word in _CREATED_WORDS:
+        pos = text.find(word)
+        while pos >= 0:
+            start = text.rfind("\n", 0, pos) + 1
+            head = HEADER.match(text, start)
+            quoted = _QUOTED.match(text, pos + len(word))
+            if head is not None and quoted and ": " not in text[head.end() : pos]:
+                found.append((pos, quoted.group(1)))
+                break
+            pos = text.find(word, pos + 1)
+    return min(found)[1] if found else ""
 
 
 def _stem(label: str) -> str:
-    name = PurePosixPath(label.replace("\\", "/").replace("!/", "/")).name
-    if name == "_chat.txt" and "!/" in label:
-        name = PurePosixPath(label.split("!/", 1)[0]).name
+    """The file name without extension; for a chat inside a zip, the zip's."""
+    name = PurePosixPath(label.split("!/", 1)[0].replace("\\", "/")).name
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
@@ -390,8 +439,12 @@ class _Reader:
         if self.line_warnings <= MAX_LINE_WARNINGS:
             self.sink.warn(message)
 
-    def day(self, d1: str, d2: str, d3: str) -> tuple[int, int, int, int | None] | None:
+    def day(self, date: str) -> tuple[int, int, int, int | None] | None:
         """(year, month, day, UTC µs of local midnight or None on a DST day), None if invalid."""
+        m = _DATE.match(date)
+        if m is None:
+            return None
+        d1, d2, d3 = m.groups()
         if len(d1) > 2 or int(d1) > 31:
             y, mo, d = int(d1), int(d2), int(d3)
         elif self.order == "mdy":
@@ -418,26 +471,30 @@ class _Reader:
         message_kind, system_kind = ItemKind.MESSAGE, ItemKind.SYSTEM
         days: dict[str, tuple[int, int, int, int | None] | None] = {}
         names: dict[str, ParticipantDraft | None] = {}
-        hint = _HINT.search
+        special_ends = _SPECIAL_ENDS
+        special_starts = _SPECIAL_STARTS
         find = text.find
         count = text.count
 
         cur: ItemDraft | None = None
         cur_body = 0  # where the current item's text starts
+        cur_line = 0  # and its header's line number
         lineno = 1
         counted = 0  # text offset up to which newlines are counted into lineno
         n = 0
         next_check = 1000
+        last_ts = ""  # never equal to a timestamp, so the first event is built
+        last_event = EventDraft(0, "sent", "", assumed)
 
         for m in HEADER_AT_LINES.finditer(text):
             start = m.start()
             lineno += count("\n", counted, start)
             counted = start
-            _br, ts, date, d1, _sep, d2, d3, hs, mis, ss, ap = m.groups()
+            _br, ts, date, hs, mis, ss, ap = m.groups()
             try:
                 dinfo = days[date]
             except KeyError:
-                dinfo = days[date] = self.day(d1, d2, d3)
+                dinfo = days[date] = self.day(date)
             if dinfo is None:
                 self.warn_line(
                     f"line {lineno}: {date} is not a valid date as {self.order}, "
@@ -464,29 +521,36 @@ class _Reader:
                 body = text[cur_body : start - 1]
                 if body and body[-1] == ">" and _EDITED.search(body):
                     cur.meta["edited"] = True
+                if "\n" in body:
+                    self.check_body(body, cur_line)
                 cur.text = body
                 add(cur)
             elif start > 0:  # text before the first header
                 self.leftover(text[: start - 1])
 
             n += 1
+            cur_line = lineno
             if n >= next_check:
                 next_check += 1000
                 check()
 
-            base = dinfo[3]
-            if base is not None:
-                event = EventDraft(
-                    base + ((h * 60 + mi) * 60 + s) * 1_000_000,
-                    "sent",
-                    ts,
-                    assumed,
-                    zone_name,
-                )
+            if ts == last_ts:  # same minute (or second): the frozen event can be shared
+                event = last_event
             else:
-                event = local_event(
-                    datetime(dinfo[0], dinfo[1], dinfo[2], h, mi, s), zone_name, "sent", ts
-                )
+                base = dinfo[3]
+                if base is not None:
+                    event = EventDraft(
+                        base + ((h * 60 + mi) * 60 + s) * 1_000_000,
+                        "sent",
+                        ts,
+                        assumed,
+                        zone_name,
+                    )
+                else:
+                    event = local_event(
+                        datetime(dinfo[0], dinfo[1], dinfo[2], h, mi, s), zone_name, "sent", ts
+                    )
+                last_ts, last_event = ts, event
 
             bs = m.end()
             le = find("\n", bs)
@@ -524,8 +588,14 @@ class _Reader:
                 message_kind, f"line {lineno}", "", author, (), [event], {}, conversation
             )
             first = text[cur_body:le]
-            if hint(first):
-                self.special(cur, first.strip(MARKS + " "), lineno, n)
+            if (
+                first
+                and (first[-1] in special_ends or first.startswith(special_starts))
+                and self.special(cur, first, lineno, n)
+            ):
+                cur.kind = system_kind
+                cur.author = None
+                cur_body = bs
 
         if cur is not None:
             body = text[cur_body:]
@@ -533,46 +603,64 @@ class _Reader:
                 body = body[:-1]
             if body and body[-1] == ">" and _EDITED.search(body):
                 cur.meta["edited"] = True
+            if "\n" in body:
+                self.check_body(body, cur_line)
             cur.text = body
             add(cur)
         elif text.strip():  # no valid header at all: keep the text
             self.leftover(text)
         self.finish()
 
-    def special(self, item: ItemDraft, first: str, lineno: int, n: int) -> None:
-        """Attachments, omitted media, deleted messages and missed calls on a first line."""
+    def check_body(self, body: str, lineno: int) -> None:
+        """Warn about continuation lines that start with a date (a header form not known)."""
+        pos = body.find("\n") + 1
+        for m in _DATE_LIKE_AT_LINES.finditer(body, pos):
+            if HEADER.match(body, m.start()) is None:  # impossible dates are warned already
+                where = lineno + body.count("\n", 0, m.start())
+                self.warn_line(
+                    f"line {where}: starts with a date but is not a message header, "
+                    "kept with the previous message"
+                )
+
+    def special(self, item: ItemDraft, raw: str, lineno: int, n: int) -> bool:
+        """Attachments, omitted media, deleted messages and missed calls on a first line.
+
+        True when the "message" is a system line shown under a sender: newer iOS exports
+        write `Group: Alice added Bob` with U+200E before the system text.
+        """
         meta = item.meta
+        first = raw.strip(MARKS + " ")
         if _DELETED.match(first):
             meta["deleted"] = True
-            return
+            return False
         call = _MISSED_CALL.match(first)
         if call:
             item.kind = ItemKind.CALL
             meta["missed_call"] = call.group(1)
-            return
+            return False
         if _OMITTED.search(first):
             meta["media_omitted"] = True
-            return
+            return False
         att = _ATTACHED_IOS.search(first) or _ATTACHED_ANDROID.match(first)
         if att is None:
-            return
+            return raw.startswith("\u200e") and _SYSTEM_BODY.match(first) is not None
         name = att.group(1).strip(MARKS + " ")
         meta["attachment"] = name
         media = self.media
         if media is None:
             self.text_only_media.append(name)
-            return
+            return False
         info = media.members.get(name)
         if info is None or info.filename == media.chat_member:
             self.warn_line(f"media referenced but missing: {name} (line {lineno})")
-            return
-        if info.filename in media.used:
-            meta["attachment_member"] = info.filename
-            return
-        item.key = f"m{n}"
+            return False
         meta["attachment_member"] = info.filename
+        if info.filename in media.used:
+            return False
+        item.key = f"m{n}"
         media.used.add(info.filename)
         media.children.append((info, item.key))
+        return False
 
     def leftover(self, chunk: str) -> None:
         """Text before the first header (or a file with none): one undated item, warned."""
@@ -610,6 +698,7 @@ def _author(name: str) -> ParticipantDraft | None:
     clean = name.strip(MARKS + " \u00a0\u202f")
     if any(ch in clean for ch in MARKS):
         clean = clean.translate({ord(ch): None for ch in MARKS})
+    clean = " ".join(clean.split())  # no-break and narrow spaces as plain ones
     if not clean:
         return participant("")
     if _SYSTEM_NAME.search(clean):

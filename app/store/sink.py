@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any, BinaryIO, cast
 
 from sqlalchemy import Table, func, insert, select, text
@@ -18,6 +19,15 @@ _ITEMS = cast(Table, Item.__table__)
 _EVENTS = cast(Table, Event.__table__)
 _RECIPIENTS = cast(Table, ItemRecipient.__table__)
 _PARTICIPANTS = cast(Table, Participant.__table__)
+_INSERT_ITEM = (
+    "INSERT INTO items (id, source_id, parent_id, kind, locator, author_id, conversation, "
+    "text, mime, blob_sha256, meta, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_EVENT = (
+    "INSERT INTO events (item_id, ts_utc_us, kind, original, confidence, zone, flags) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_RECIPIENT = "INSERT INTO item_recipients (item_id, participant_id) VALUES (?, ?)"
 
 
 _MESSAGE_KINDS = frozenset({ItemKind.MESSAGE, ItemKind.CALL, ItemKind.SYSTEM, ItemKind.EMAIL})
@@ -62,6 +72,8 @@ class StoreSink:
         self.matched = 0
         self._available: dict[str, int] = {}
         self._existing: dict[str, int] = {}
+        self._next_id: int | None = None
+        self._others_have_prints: bool | None = None
         self.first_us: int | None = None
         self.last_us: int | None = None
         self._has_text = False
@@ -137,6 +149,17 @@ class StoreSink:
         matched twice only if the earlier import holds it twice.
         """
         prints = [_fingerprint(d) for d in drafts]
+        if self._others_have_prints is None:
+            self._others_have_prints = (
+                self._s.scalar(
+                    select(_ITEMS.c.id)
+                    .where(_ITEMS.c.fingerprint.is_not(None), _ITEMS.c.source_id != self._source_id)
+                    .limit(1)
+                )
+                is not None
+            )
+        if not self._others_have_prints:
+            return drafts, prints
         unknown = {p for p in prints if p and p not in self._available}
         if unknown:
             self._available.update(dict.fromkeys(unknown, 0))
@@ -169,61 +192,59 @@ class StoreSink:
         self._pending = []
         if not drafts:
             return
-        rows: list[dict[str, Any]] = [
-            {
-                "source_id": self._source_id,
-                "parent_id": self._keys.get(d.parent_key)
-                if d.parent_key
-                else self._context_item_id,
-                "kind": str(d.kind),
-                "locator": d.locator,
-                "author_id": self._participant(d.author) if d.author else None,
-                "conversation": d.conversation,
-                "text": d.text,
-                "mime": d.mime,
-                "blob_sha256": d.blob_sha256,
-                "meta": d.meta,
-                "fingerprint": fp or None,
-            }
-            for d, fp in zip(drafts, prints, strict=True)
-        ]
-        ids = (
-            self._s.execute(
-                insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True), rows
-            )
-            .scalars()
-            .all()
-        )
-        events: list[dict[str, Any]] = []
-        recipients: list[dict[str, Any]] = []
-        for item_id, d in zip(ids, drafts, strict=True):
+        if self._next_id is None:
+            # The import holds the case's write transaction (BEGIN IMMEDIATE), so nobody else
+            # can take ids meanwhile: numbering the rows here lets SQLite insert them in one
+            # executemany instead of one statement per row that RETURNING in order would cost.
+            self._next_id = int(self._s.scalar(select(func.max(_ITEMS.c.id))) or 0) + 1
+        ids = range(self._next_id, self._next_id + len(drafts))
+        self._next_id += len(drafts)
+        rows: list[tuple[Any, ...]] = []
+        events: list[tuple[Any, ...]] = []
+        recipients: list[tuple[int, int]] = []
+        first, last = self.first_us, self.last_us
+        for item_id, d, fp in zip(ids, drafts, prints, strict=True):
             if d.key:
                 self._keys[d.key] = item_id
             if d.text:
                 self._has_text = True
+            rows.append(
+                (
+                    item_id,
+                    self._source_id,
+                    self._keys.get(d.parent_key) if d.parent_key else self._context_item_id,
+                    d.kind.value,
+                    d.locator,
+                    self._participant(d.author) if d.author else None,
+                    d.conversation,
+                    d.text,
+                    d.mime,
+                    d.blob_sha256,
+                    json.dumps(d.meta, ensure_ascii=False, separators=(",", ":"))
+                    if d.meta
+                    else "{}",
+                    fp or None,
+                )
+            )
             for e in d.events:
-                if self.first_us is None or e.ts_utc_us < self.first_us:
-                    self.first_us = e.ts_utc_us
-                if self.last_us is None or e.ts_utc_us > self.last_us:
-                    self.last_us = e.ts_utc_us
-            events.extend(
-                {
-                    "item_id": item_id,
-                    "ts_utc_us": e.ts_utc_us,
-                    "kind": e.kind,
-                    "original": e.original,
-                    "confidence": str(e.confidence),
-                    "zone": e.zone,
-                    "flags": e.flags,
-                }
-                for e in d.events
-            )
+                ts = e.ts_utc_us
+                if first is None or ts < first:
+                    first = ts
+                if last is None or ts > last:
+                    last = ts
+                events.append(
+                    (item_id, ts, e.kind, e.original, e.confidence.value, e.zone, e.flags)
+                )
             recipients.extend(
-                {"item_id": item_id, "participant_id": pid}
-                for pid in {self._participant(r) for r in d.recipients}
+                (item_id, pid) for pid in {self._participant(r) for r in d.recipients}
             )
+        self.first_us, self.last_us = first, last
+        # Plain executemany on the session's connection: the rows are already in column
+        # order, and SQLAlchemy's per-row parameter processing would cost more than SQLite.
+        conn = self._s.connection()
+        conn.exec_driver_sql(_INSERT_ITEM, rows)
         if events:
-            self._s.execute(insert(_EVENTS), events)
+            conn.exec_driver_sql(_INSERT_EVENT, events)
         if recipients:
-            self._s.execute(insert(_RECIPIENTS), recipients)
+            conn.exec_driver_sql(_INSERT_RECIPIENT, recipients)
         self.items += len(drafts)
