@@ -63,6 +63,21 @@ class EventDraft:
 
 
 @dataclass(slots=True)
+class PageDraft:
+    """One page of a document as read: size, text and word boxes (x0, y0, x1, y1, word).
+
+    `origin` is "text" for the file's own text layer and "ocr" for machine-read text.
+    """
+
+    number: int
+    width: float
+    height: float
+    text: str
+    words: list[tuple[float, float, float, float, str]] = field(default_factory=list)
+    origin: str = "text"
+
+
+@dataclass(slots=True)
 class ItemDraft:
     """One reviewable unit as an importer found it, not yet stored.
 
@@ -83,6 +98,9 @@ class ItemDraft:
     parent_key: str = ""
     blob_sha256: str = ""
     mime: str = ""
+    pages: list[PageDraft] = field(default_factory=list)
+    ocr_text: str = ""
+    phash: str = ""
 
 
 @dataclass(frozen=True, slots=True)

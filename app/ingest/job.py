@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import now_us
 from app.case import Case
-from app.errors import Cancelled, EvidenceError
+from app.errors import Cancelled, EvidenceError, NeedsDecision
 from app.importers.base import ImportContext, Importer, ImportOptions, Probe
 from app.importers.registry import Registry, default_registry
 from app.jobs import CancelToken, ProgressCallback, ThrottledProgress
@@ -41,6 +41,9 @@ class FileResult:
     warnings: list[str] = field(default_factory=list)
     decisions: dict[str, str] = field(default_factory=dict)
     reason: str = ""
+    # When the file could not be read without a choice from the user: the ImportOptions
+    # field that settles it and the values it may take (e.g. ("date_order", ("dmy", "mdy"))).
+    needs: tuple[str, tuple[str, ...]] | None = None
 
 
 @dataclass(slots=True)
@@ -148,6 +151,9 @@ def _import_one(
     except Cancelled:
         result.status = "cancelled"
         return result
+    except NeedsDecision as exc:
+        result.reason = str(exc)
+        result.needs = (exc.option, exc.choices)
     except EvidenceError as exc:
         result.reason = str(exc)
     except OSError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -79,6 +79,26 @@ class Item(Base):
     meta: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     # Sender, time and text of a message: the same message in a later export of the chat.
     fingerprint: Mapped[str | None] = mapped_column(String(40), index=True)
+    # Machine-read text (OCR), searchable but never shown as evidence text.
+    ocr_text: Mapped[str] = mapped_column(Text, default="")
+    # Perceptual hash of an image (64 bits as hex), for grouping near-duplicates.
+    phash: Mapped[str | None] = mapped_column(String(16), index=True)
+
+
+class Page(Base):
+    """One page of a document (or the single page of an image) with its words and boxes."""
+
+    __tablename__ = "pages"
+    __table_args__ = (Index("ix_pages_item_number", "item_id", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    number: Mapped[int] = mapped_column(Integer)  # 1-based
+    width: Mapped[float] = mapped_column(Float)  # PDF points, or pixels for an image
+    height: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    # [[x0, y0, x1, y1, "word"], ...] in the page's own units, reading order.
+    words: Mapped[list[list[object]]] = mapped_column(JSON)
+    origin: Mapped[str] = mapped_column(String)  # "text" (the file's own) or "ocr"
 
 
 class ItemRecipient(Base):

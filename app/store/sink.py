@@ -21,7 +21,12 @@ _RECIPIENTS = cast(Table, ItemRecipient.__table__)
 _PARTICIPANTS = cast(Table, Participant.__table__)
 _INSERT_ITEM = (
     "INSERT INTO items (id, source_id, parent_id, kind, locator, author_id, conversation, "
-    "text, mime, blob_sha256, meta, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "text, mime, blob_sha256, meta, fingerprint, ocr_text, phash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_PAGE = (
+    "INSERT INTO pages (item_id, number, width, height, text, words, origin) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_EVENT = (
     "INSERT INTO events (item_id, ts_utc_us, kind, original, confidence, zone, flags) "
@@ -116,8 +121,8 @@ class StoreSink:
             return
         self._s.execute(
             text(
-                "INSERT INTO items_fts(rowid, text) SELECT id, text FROM items "
-                "WHERE source_id = :s AND text != ''"
+                "INSERT INTO items_fts(rowid, text, ocr_text) SELECT id, text, ocr_text "
+                "FROM items WHERE source_id = :s AND (text != '' OR ocr_text != '')"
             ),
             {"s": self._source_id},
         )
@@ -202,11 +207,12 @@ class StoreSink:
         rows: list[tuple[Any, ...]] = []
         events: list[tuple[Any, ...]] = []
         recipients: list[tuple[int, int]] = []
+        pages: list[tuple[Any, ...]] = []
         first, last = self.first_us, self.last_us
         for item_id, d, fp in zip(ids, drafts, prints, strict=True):
             if d.key:
                 self._keys[d.key] = item_id
-            if d.text:
+            if d.text or d.ocr_text:
                 self._has_text = True
             rows.append(
                 (
@@ -224,7 +230,21 @@ class StoreSink:
                     if d.meta
                     else "{}",
                     fp or None,
+                    d.ocr_text,
+                    d.phash or None,
                 )
+            )
+            pages.extend(
+                (
+                    item_id,
+                    p.number,
+                    p.width,
+                    p.height,
+                    p.text,
+                    json.dumps([list(w) for w in p.words], ensure_ascii=False),
+                    p.origin,
+                )
+                for p in d.pages
             )
             for e in d.events:
                 ts = e.ts_utc_us
@@ -247,4 +267,6 @@ class StoreSink:
             conn.exec_driver_sql(_INSERT_EVENT, events)
         if recipients:
             conn.exec_driver_sql(_INSERT_RECIPIENT, recipients)
+        if pages:
+            conn.exec_driver_sql(_INSERT_PAGE, pages)
         self.items += len(drafts)
