@@ -6,8 +6,9 @@ ours  = `import_paths` (probe, hash into the blob store, parse, insert items, ev
         participants, fingerprint matching, FTS5 index, audit entry) in one transaction.
 bare  = the same lines parsed with one compiled regex and inserted with sqlite3.executemany
         into a table plus an FTS5 table, in one transaction.
-whatstk and chat-miner, when installed (pip install whatstk chat-miner), parse the same file
-in the same run; their speed and message counts are printed beside ours.
+whatstk and chat-miner parse the same file in the same run, in the Python given by
+--others-python (e.g. a venv made with `pip install whatstk chat-miner`); their speed and
+message counts are printed beside ours.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import argparse
 import random
 import re
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
@@ -119,34 +122,44 @@ def ours(path: Path, root: Path) -> tuple[float, int]:
     return elapsed, result.items
 
 
-def others(path: Path) -> list[tuple[str, float, int]]:
-    """Third-party parsers on the same file, where installed."""
+OTHERS = {
+    "whatstk": (
+        "from whatstk import df_from_whatsapp\n"
+        "n = len(df_from_whatsapp(PATH, hformat='%d/%m/%Y, %H:%M - %name:'))"
+    ),
+    "chat-miner": (
+        "from chatminer.chatparsers import WhatsAppParser\n"
+        "p = WhatsAppParser(PATH)\np.parse_file()\nn = len(p.parsed_messages.get_df())"
+    ),
+}
+
+
+def others(path: Path, python: str) -> list[tuple[str, float, int]]:
+    """Third-party parsers on the same file, run by `python` (a venv where they installed)."""
     found = []
-    try:
-        from whatstk import df_from_whatsapp  # type: ignore[import-not-found]
-
-        start = time.perf_counter()
-        df = df_from_whatsapp(str(path), hformat="%d/%m/%Y, %H:%M - %name:")
-        found.append(("whatstk", time.perf_counter() - start, len(df)))
-    except ImportError:
-        found.append(("whatstk", 0.0, -1))
-    try:
-        from chatminer.chatparsers import WhatsAppParser  # type: ignore[import-not-found]
-
-        start = time.perf_counter()
-        parser = WhatsAppParser(str(path))
-        parser.parse_file()
-        found.append(
-            ("chat-miner", time.perf_counter() - start, len(parser.parsed_messages.get_df()))
+    for name, code in OTHERS.items():
+        script = (
+            f"import time\nPATH = {str(path)!r}\nt = time.perf_counter()\n{code}\n"
+            "print(time.perf_counter() - t, n)"
         )
-    except ImportError:
-        found.append(("chat-miner", 0.0, -1))
+        run = subprocess.run([python, "-c", script], capture_output=True, text=True)
+        if run.returncode != 0:
+            found.append((name, 0.0, -1))
+            continue
+        seconds, count = run.stdout.split()
+        found.append((name, float(seconds), int(count)))
     return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument(
+        "--others-python",
+        default=sys.executable,
+        help="a Python where whatstk and chat-miner are installed (they pull pandas, so they "
+        "are not project dependencies)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -154,16 +167,16 @@ def main() -> None:
         lines = make_export(export, args.messages)
         t_parse, t_bare, n_bare = bare(export, root / "bare.sqlite")
         t_ours, n_ours = ours(export, root)
-        third = others(export)
+        third = others(export, args.others_python)
     n = args.messages
-    print(f"messages: {n} ({lines} lines, {export.stat().st_size if export.exists() else 0} bytes)")
+    print(f"messages: {n} ({lines} lines)")
     print(f"bare regex parse only:      {lines / t_parse:10.0f} lines/s")
     print(f"bare parse + sqlite + fts5: {n_bare / t_bare:10.0f} messages/s ({t_bare:.2f} s)")
     print(f"threadline import:          {n_ours / t_ours:10.0f} messages/s ({t_ours:.2f} s)")
     print(f"ratio ours/bare speed: {t_bare / t_ours:.2f} (target >= 0.5)")
     for name, t, count in third:
         if count < 0:
-            print(f"{name}: not installed")
+            print(f"{name}: not installed for {args.others_python}")
         else:
             print(f"{name}: {count / t:10.0f} messages/s ({t:.2f} s), {count} messages parsed")
 
