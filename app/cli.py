@@ -252,6 +252,52 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_participants(args: argparse.Namespace) -> int:
+    from app.people import participants, suggest_links
+
+    with Case.open(args.case, readonly=True) as case:
+        rows = participants(case)
+        suggestions = suggest_links(case) if args.suggest else []
+    if args.json:
+        for p in rows:
+            print(json.dumps(_participant_json(p), ensure_ascii=False))
+        for g in suggestions:
+            print(json.dumps({"suggest": list(g.participant_ids), "reason": g.reason}))
+        return EXIT_OK
+    for p in rows:
+        person = f"  → {p.person_name} (person {p.person_id})" if p.person_id else ""
+        ident = " ".join(x for x in (p.phone, p.handle) if x and x != p.name)
+        where = f"[{p.source_name}, {p.items} items]"
+        print(f"{p.id:>5}  {p.name or '(no name)'}  {ident}  {where}{person}")
+    for g in suggestions:
+        print(f"suggest linking {', '.join(map(str, g.participant_ids))}: {g.reason}")
+    return EXIT_OK
+
+
+def _participant_json(p: Any) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "source_id": p.source_id,
+        "source": p.source_name,
+        "name": p.name,
+        "phone": p.phone,
+        "handle": p.handle,
+        "person_id": p.person_id,
+        "person": p.person_name,
+        "items": p.items,
+    }
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    from app.ops import LinkParticipants
+
+    with Case.open(args.case) as case:
+        op = LinkParticipants(tuple(args.participants), person_name=args.person)
+        op.apply(case)
+    print(f"linked {len(args.participants)} participants to {args.person}")
+    return EXIT_OK
+
+
 # -- parser ------------------------------------------------------------------------------
 
 
@@ -306,6 +352,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sources", help="list the imported files")
     p.add_argument("case")
     p.set_defaults(func=cmd_sources)
+
+    p = sub.add_parser("participants", help="list participants and the persons behind them")
+    p.add_argument("case")
+    p.add_argument("--suggest", action="store_true", help="also suggest links (same number/id)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_participants)
+
+    p = sub.add_parser("link", help="attribute participants (accounts, numbers) to one person")
+    p.add_argument("case")
+    p.add_argument("participants", nargs="+", type=int, metavar="PARTICIPANT_ID")
+    p.add_argument("--person", required=True, help="the person's name")
+    p.set_defaults(func=cmd_link)
 
     p = sub.add_parser("audit", help="print the audit log, oldest first")
     p.add_argument("case")
