@@ -39,12 +39,19 @@ _MESSAGE_KINDS = frozenset({ItemKind.MESSAGE, ItemKind.CALL, ItemKind.SYSTEM, It
 
 
 def _fingerprint(d: ItemDraft) -> str:
-    """Who, when and what of a message; '' for items that are not messages or lack a time."""
+    """Who, when and what of a message; '' for items that are not messages or lack a time.
+
+    The time leads the fingerprint, so a chronological export inserts into the index in
+    order (appending to the B-tree) instead of at random places, which costs a third of
+    the whole import on a large chat.
+    """
     if d.kind not in _MESSAGE_KINDS or not d.events:
         return ""
+    ts = d.events[0].ts_utc_us
     who = d.author.label if d.author else ""
-    material = f"{d.kind}\x1f{who}\x1f{d.events[0].ts_utc_us}\x1f{d.text}"
-    return hashlib.sha1(material.encode("utf-8"), usedforsecurity=False).hexdigest()
+    material = f"{d.kind}\x1f{who}\x1f{d.text}".encode()
+    digest = hashlib.sha1(material, usedforsecurity=False).hexdigest()[:24]
+    return f"{ts + (1 << 62):016x}{digest}"
 
 
 class StoreSink:
