@@ -14,8 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
+from app import search as fulltext
 from app.errors import CaseNotFound, StoreError
 from app.model import AuditRow, CaseInfo, SourceRow, TimelineRow
+from app.search import Hit
 from app.store.blobs import BlobStore
 from app.store.engine import BEGIN_OPTION, current_revision, make_engine, migrate
 from app.store.lock import CaseLock, current_user
@@ -229,6 +231,11 @@ class Case:
         """Where an item sits in its source ("line 12", "id 4567"); empty when not recorded."""
         with self.read() as s:
             return s.scalar(select(Item.locator).where(Item.id == item_id)) or ""
+
+    def search(self, user_query: str, f: TimelineFilter = EVERYTHING, limit: int = 0) -> list[Hit]:
+        """Full-text hits (evidence text and OCR text) in time order, with snippets."""
+        with self.read() as s:
+            return fulltext.search(s, user_query, f, limit)
 
     def export_dir(self) -> Path:
         """Where export packs go."""

@@ -182,6 +182,25 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    with Case.open(args.case, readonly=True) as case:
+        display = args.zone or case.zone
+        hits = case.search(args.query, limit=args.limit)
+    for h in hits:
+        r = h.row
+        if args.json:
+            out = _row_json(r) | {"snippet": h.snippet, "in_ocr_text": h.in_ocr}
+            print(json.dumps(out, ensure_ascii=False))
+        else:
+            who = f"{r.author}: " if r.author else ""
+            ocr = " [OCR]" if h.in_ocr else ""
+            snippet = " ".join(h.snippet.split())
+            print(f"{_local(r.ts_utc_us, display)}  {r.source_name}  {who}{snippet}{ocr}")
+    if not args.json:
+        print(f"{len(hits)} hits")
+    return EXIT_OK
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from app.verify import verify_case
 
@@ -339,6 +358,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--participant", help="author name, number or handle contains this")
     p.add_argument("--limit", type=int, default=0, help="stop after N events")
     p.set_defaults(func=cmd_timeline)
+
+    p = sub.add_parser("search", help='full-text search: words, "phrases", prefix*')
+    p.add_argument("case")
+    p.add_argument("query")
+    p.add_argument("--json", action="store_true", help="one JSON object per hit")
+    p.add_argument("--zone", help="display zone (default: the case's)")
+    p.add_argument("--limit", type=int, default=0)
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("verify", help="re-hash every original and check the audit chain")
     p.add_argument("case")

@@ -13,7 +13,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import now_us
-from app.case import Case
+from app.case import SUFFIX, Case
 from app.errors import Cancelled, EvidenceError, NeedsDecision
 from app.importers.base import ImportContext, Importer, ImportOptions, Probe
 from app.importers.registry import Registry, default_registry
@@ -63,12 +63,16 @@ class ImportReport:
 
 
 def walk(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Every file named, folders expanded recursively in a stable order."""
+    """Every file named, folders expanded recursively in a stable order.
+
+    Case folders (`*.threadline`) met inside a folder are not evidence: they are skipped, so
+    importing the folder that holds the case never imports the case into itself.
+    """
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             for root, dirs, files in os.walk(p):
-                dirs.sort()
+                dirs[:] = sorted(d for d in dirs if not d.endswith(SUFFIX))
                 for name in sorted(files):
                     yield Path(root) / name
         else:

@@ -28,7 +28,8 @@ class TimelineFilter:
 EVERYTHING = TimelineFilter()
 
 
-def _apply(stmt: Select[Any], f: TimelineFilter) -> Select[Any]:
+def filtered(stmt: Select[Any], f: TimelineFilter) -> Select[Any]:
+    """Narrow a statement over events to what the filter lets through."""
     needs_item = bool(f.source_ids or f.kinds or f.participant)
     if needs_item:
         stmt = stmt.join(Item, Item.id == Event.item_id)
@@ -55,7 +56,7 @@ def _apply(stmt: Select[Any], f: TimelineFilter) -> Select[Any]:
 
 def event_ids(session: Session, f: TimelineFilter = EVERYTHING) -> array[int]:
     """Every matching event id in time order: what the timeline model holds."""
-    stmt = _apply(select(Event.id), f).order_by(Event.ts_utc_us, Event.id)
+    stmt = filtered(select(Event.id), f).order_by(Event.ts_utc_us, Event.id)
     ids = array("q")
     for chunk in session.execute(stmt).scalars().partitions(50_000):
         ids.extend(chunk)
@@ -115,7 +116,7 @@ def page(
     limit: int = 500,
 ) -> list[TimelineRow]:
     """One page of rows after the (ts, id) key: keyset paging, never OFFSET."""
-    stmt = _apply(select(Event.id), f)
+    stmt = filtered(select(Event.id), f)
     if after is not None:
         stmt = stmt.where(tuple_(Event.ts_utc_us, Event.id) > tuple_(*after))
     stmt = stmt.order_by(Event.ts_utc_us, Event.id).limit(limit)
@@ -132,5 +133,5 @@ def iterate(session: Session, f: TimelineFilter = EVERYTHING) -> Iterator[Timeli
 
 def position_of(session: Session, f: TimelineFilter, ts_utc_us: int) -> int:
     """How many matching events come before `ts_utc_us`: the row to jump to for a date."""
-    stmt = _apply(select(func.count(Event.id)), f).where(and_(Event.ts_utc_us < ts_utc_us))
+    stmt = filtered(select(func.count(Event.id)), f).where(and_(Event.ts_utc_us < ts_utc_us))
     return int(session.scalar(stmt) or 0)

@@ -207,3 +207,12 @@ def test_embedded_files_become_child_sources_linked_to_their_item(
         att = s.scalars(select(Item).where(Item.source_id == child.id)).one()
     assert att.parent_id == email.id
     assert att.text == "attached words"
+
+
+def test_importing_the_folder_that_holds_the_case_skips_the_case(
+    case: Case, tmp_path: Path
+) -> None:
+    assert case.folder.parent == tmp_path
+    write(tmp_path, "note.txt", "evidence")
+    report = import_paths(case, [tmp_path])
+    assert [Path(f.path).name for f in report.files] == ["note.txt"]
