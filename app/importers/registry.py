@@ -8,6 +8,7 @@ from app.errors import WrongFormat
 from app.importers.base import Importer, Probe
 from app.importers.discord import DiscordImporter
 from app.importers.email import EmailImporter
+from app.importers.image import ImageImporter
 from app.importers.imessage import IMessageImporter
 from app.importers.messenger import MessengerImporter
 from app.importers.opaque import OpaqueFileImporter
@@ -26,6 +27,7 @@ BUILTIN_IMPORTERS: tuple[type[Importer], ...] = (
     SmsBackupXmlImporter,
     IMessageImporter,
     WhatsAppImporter,
+    ImageImporter,
 )
 
 
