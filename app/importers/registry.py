@@ -12,6 +12,7 @@ from app.importers.image import ImageImporter
 from app.importers.imessage import IMessageImporter
 from app.importers.messenger import MessengerImporter
 from app.importers.opaque import OpaqueFileImporter
+from app.importers.pdf import PdfImporter
 from app.importers.plaintext import PlainTextImporter
 from app.importers.sms_xml import SmsBackupXmlImporter
 from app.importers.telegram import TelegramImporter
@@ -27,6 +28,7 @@ BUILTIN_IMPORTERS: tuple[type[Importer], ...] = (
     SmsBackupXmlImporter,
     IMessageImporter,
     WhatsAppImporter,
+    PdfImporter,
     ImageImporter,
 )
 

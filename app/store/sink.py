@@ -248,7 +248,7 @@ class StoreSink:
                     p.width,
                     p.height,
                     p.text,
-                    json.dumps([list(w) for w in p.words], ensure_ascii=False),
+                    json.dumps(p.words, ensure_ascii=False),
                     p.origin,
                 )
                 for p in d.pages
