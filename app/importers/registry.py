@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from app.errors import WrongFormat
+from app.importers.archive import ArchiveImporter, TarImporter
 from app.importers.base import Importer, Probe
 from app.importers.discord import DiscordImporter
 from app.importers.email import EmailImporter
@@ -30,6 +31,8 @@ BUILTIN_IMPORTERS: tuple[type[Importer], ...] = (
     WhatsAppImporter,
     PdfImporter,
     ImageImporter,
+    ArchiveImporter,
+    TarImporter,
 )
 
 

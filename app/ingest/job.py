@@ -134,6 +134,7 @@ def _import_one(
             result.warnings = sink.warnings
             result.decisions = sink.decisions
             result.first_us, result.last_us = sink.first_us, sink.last_us
+            case.blobs.sync_pending()
             result.participants = sink.participants
             case.audit(
                 s,

@@ -110,11 +110,11 @@ class StoreSink:
 
     def store_blob(self, stream: BinaryIO) -> str:
         """Put embedded content in the blob store."""
-        return self._blobs.put_stream(stream)[0]
+        return self._blobs.put_stream(stream, defer_sync=True)[0]
 
     def add_child(self, name: str, stream: BinaryIO, context_key: str = "") -> None:
         """Store an embedded file; the job imports it as a child source after this one."""
-        sha = self._blobs.put_stream(stream)[0]
+        sha = self._blobs.put_stream(stream, defer_sync=True)[0]
         if context_key and context_key not in self._keys:
             self._flush()
         self.children.append((name, sha, self._keys.get(context_key) if context_key else None))
