@@ -44,7 +44,7 @@ def test_every_chat_and_email_file_imports_through_the_cli(
     assert main(["new", case]) == 0
     capsys.readouterr()
     paths = [str(CORPUS / row["local_path"]) for row in ROWS]
-    code = main(["import", case, "--json", "--date-order", "dmy", *paths])
+    code = main(["import", case, "--json", "--no-ocr", "--date-order", "dmy", *paths])
     out, err = capsys.readouterr()
     results = {Path(r["path"]).name: r for r in map(json.loads, out.splitlines())}
     expected = {Path(row["local_path"]).name: CHAT_IMPORTERS[row["category"]] for row in ROWS}
