@@ -15,6 +15,15 @@ from app.case import Case
 from app.errors import EvidenceError, NeedsDecision
 from app.jobs import Progress
 from app.model import TimelineRow
+from app.timeline.activity import (
+    WEEKDAYS,
+    DayCount,
+    HeatMap,
+    activity_per_day,
+    heat_map,
+    write_activity_csv,
+    write_heat_map_csv,
+)
 from app.timeline.clock import aware_to_us, iso_utc, local_to_us, us_to_utc, zone
 from app.timeline.query import TimelineFilter
 
@@ -100,7 +109,41 @@ def cmd_import(args: argparse.Namespace) -> int:
         for f in report.files:
             if f.status == "failed":
                 _err(f"{f.path}: {f.reason}")
+        if not args.no_ocr:
+            from app.ocr import pending
+
+            sources = [f.source_id for f in report.files if f.status == "imported" and f.source_id]
+            if ids := pending(case, sources=sources):
+                _run_ocr(case, ids, file=sys.stderr if args.json else sys.stdout)
     return EXIT_ERROR if report.count("failed") else EXIT_OK
+
+
+def cmd_ocr(args: argparse.Namespace) -> int:
+    from app.ocr import SETTING, ocr_enabled, set_setting
+
+    with Case.open(args.case) as case:
+        if args.switch:
+            set_setting(case, SETTING, args.switch)
+            print(f"OCR is {args.switch} for case {case.name}")
+        elif not ocr_enabled(case):
+            print(f"OCR is off for case {case.name}: turn it on with `ocr {args.case} --on`")
+        else:
+            _run_ocr(case, None, file=sys.stdout)
+    return EXIT_OK
+
+
+def _run_ocr(case: Case, item_ids: list[int] | None, file: Any) -> None:
+    """Read text in images and scanned pages, then one summary line and a line per failure."""
+    from app.ocr import run_ocr
+
+    try:
+        r = run_ocr(case, item_ids=item_ids, progress=_progress_for_tty())
+    finally:
+        _end_progress()
+    stopped = " (cancelled)" if r.cancelled else ""
+    print(f"OCR: {r.items} items, {r.words} words, {r.seconds:.1f} s{stopped}", file=file)
+    for failure in r.failures:
+        print(f"    warning: {failure.name}: {failure.reason}", file=file)
 
 
 def _file_json(f: Any) -> dict[str, Any]:
@@ -158,17 +201,55 @@ def _row_json(r: TimelineRow) -> dict[str, Any]:
     }
 
 
+def _filter(args: argparse.Namespace, case: Case, display: str) -> TimelineFilter:
+    """The timeline filter the shared filter options ask for (see `_add_filters`)."""
+    platforms = tuple(args.platform or ())
+    if platforms:
+        known = {s.importer for s in case.sources()}
+        if unknown := sorted(set(platforms) - known):
+            raise CliError(
+                f"no source of platform {', '.join(unknown)} in this case "
+                f"(platforms: {', '.join(sorted(known)) or 'none'})"
+            )
+    return TimelineFilter(
+        from_us=_date(args.date_from, display) if args.date_from else None,
+        to_us=_date(args.date_to, display) if args.date_to else None,
+        source_ids=tuple(args.source or ()),
+        platforms=platforms,
+        participant_ids=tuple(args.participant_id or ()),
+        person_ids=tuple(_person_id(case, p) for p in args.person or ()),
+        participant=args.participant or "",
+        kinds=tuple(args.kind or ()),
+        event_kinds=tuple(args.event or ()),
+        confidences=tuple(args.confidence or ()),
+        exclude_confidences=tuple(args.not_confidence or ()),
+        has_ocr=args.ocr,
+        conversations=tuple(args.conversation or ()),
+        search=getattr(args, "search", None) or "",
+    )
+
+
+def _person_id(case: Case, wanted: str) -> int:
+    """A person named by id or by name (case-insensitive, exact)."""
+    from app.people import participants
+
+    persons = {p.person_id: p.person_name for p in participants(case) if p.person_id}
+    if wanted.isdigit() and int(wanted) in persons:
+        return int(wanted)
+    found = [pid for pid, name in persons.items() if name.casefold() == wanted.casefold()]
+    if len(found) == 1:
+        return found[0]
+    names = ", ".join(f"{name} ({pid})" for pid, name in sorted(persons.items())) or "none"
+    if found:
+        raise CliError(f"several persons are called {wanted!r}: use the id ({names})")
+    raise CliError(f"no person {wanted!r} in this case (persons: {names})")
+
+
 def cmd_timeline(args: argparse.Namespace) -> int:
     with Case.open(args.case, readonly=True) as case:
         display = args.zone or case.zone
         zone(display)
-        f = TimelineFilter(
-            from_us=_date(args.date_from, display) if args.date_from else None,
-            to_us=_date(args.date_to, display) if args.date_to else None,
-            source_ids=tuple(args.source or ()),
-            kinds=tuple(args.kind or ()),
-            participant=args.participant or "",
-        )
+        f = _filter(args, case, display)
         for n, r in enumerate(case.timeline_iter(f)):
             if args.limit and n >= args.limit:
                 break
@@ -183,22 +264,62 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    count = 0
     with Case.open(args.case, readonly=True) as case:
         display = args.zone or case.zone
-        hits = case.search(args.query, limit=args.limit)
-    for h in hits:
-        r = h.row
-        if args.json:
-            out = _row_json(r) | {"snippet": h.snippet, "in_ocr_text": h.in_ocr}
-            print(json.dumps(out, ensure_ascii=False))
-        else:
-            who = f"{r.author}: " if r.author else ""
-            ocr = " [OCR]" if h.in_ocr else ""
-            snippet = " ".join(h.snippet.split())
-            print(f"{_local(r.ts_utc_us, display)}  {r.source_name}  {who}{snippet}{ocr}")
+        zone(display)
+        f = _filter(args, case, display)
+        for h in case.search_iter(args.query, f):
+            if args.limit and count >= args.limit:
+                break
+            count += 1
+            r = h.row
+            if args.json:
+                out = _row_json(r) | {"snippet": h.snippet, "in_ocr_text": h.in_ocr}
+                print(json.dumps(out, ensure_ascii=False))
+            else:
+                who = f"{r.author}: " if r.author else ""
+                ocr = " [OCR]" if h.in_ocr else ""
+                snippet = " ".join(h.snippet.split())
+                print(f"{_local(r.ts_utc_us, display)}  {r.source_name}  {who}{snippet}{ocr}")
     if not args.json:
-        print(f"{len(hits)} hits")
+        print(f"{count} hits")
     return EXIT_OK
+
+
+def cmd_activity(args: argparse.Namespace) -> int:
+    with Case.open(args.case, readonly=True) as case:
+        display = args.zone or case.zone
+        zone(display)
+        f = _filter(args, case, display)
+        if args.by_hour:
+            _print_heat_map(heat_map(case, f, display), csv=args.csv)
+        else:
+            days = activity_per_day(case, f, display, fill=args.fill)
+            _print_days(days, display, csv=args.csv)
+    return EXIT_OK
+
+
+def _print_heat_map(hm: HeatMap, *, csv: bool) -> None:
+    if csv:
+        write_heat_map_csv(hm, sys.stdout)
+        return
+    print(f"Events by weekday and hour in {hm.zone}: {hm.total} events")
+    print("     " + "".join(f"{h:>5}" for h in range(24)) + "  total")
+    for name, row in zip(WEEKDAYS, hm.counts, strict=True):
+        print(f"{name:<5}" + "".join(f"{n:>5}" for n in row) + f"  {sum(row):>5}")
+
+
+def _print_days(days: Sequence[DayCount], display: str, *, csv: bool) -> None:
+    if csv:
+        write_activity_csv(days, sys.stdout, display)
+        return
+    total = sum(d.total for d in days)
+    active = sum(1 for d in days if d.total)
+    print(f"Events per day in {display}: {total} events on {active} days")
+    for d in days:
+        who = ", ".join(f"{label} {n}" for label, n in d.counts)
+        print(f"{d.day.isoformat()}  {d.total:>6}  {who}".rstrip())
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -320,6 +441,31 @@ def cmd_link(args: argparse.Namespace) -> int:
 # -- parser ------------------------------------------------------------------------------
 
 
+def _add_filters(p: argparse.ArgumentParser, *, search: bool) -> None:
+    """The timeline filter options shared by timeline, search and activity."""
+    from app.model import Confidence, ItemKind
+
+    confidences = [c.value for c in Confidence]
+    g = p.add_argument_group("filters (repeat an option for several values)")
+    g.add_argument("--from", dest="date_from", help="first date (YYYY-MM-DD[THH:MM])")
+    g.add_argument("--to", dest="date_to", help="end date, exclusive")
+    g.add_argument("--source", type=int, action="append", help="source id")
+    g.add_argument("--platform", action="append", help="importer name: whatsapp, email, ...")
+    g.add_argument("--participant", help="author name, number or handle contains this")
+    g.add_argument("--participant-id", type=int, action="append", help="author participant id")
+    g.add_argument("--person", action="append", help="author is an account of this person")
+    g.add_argument("--kind", action="append", choices=[k.value for k in ItemKind])
+    g.add_argument("--event", action="append", help="event kind: sent, exif_taken, ...")
+    g.add_argument("--confidence", action="append", choices=confidences, help="time confidence")
+    g.add_argument("--not-confidence", action="append", choices=confidences)
+    g.add_argument(
+        "--ocr", action=argparse.BooleanOptionalAction, help="only items with (without) OCR text"
+    )
+    g.add_argument("--conversation", action="append", help="chat or thread name")
+    if search:
+        g.add_argument("--search", help='only full-text hits: words, "phrases", prefix*')
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python main.py`."""
     parser = argparse.ArgumentParser(
@@ -345,17 +491,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--password", default="", help="password for encrypted files")
     p.add_argument("--json", action="store_true", help="one JSON object per file")
+    p.add_argument("--no-ocr", action="store_true", help="do not read text in images this time")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("ocr", help="read text in images and scanned pages (or switch it on/off)")
+    p.add_argument("case")
+    switch = p.add_mutually_exclusive_group()
+    switch.add_argument("--on", dest="switch", action="store_const", const="on")
+    switch.add_argument("--off", dest="switch", action="store_const", const="off")
+    p.set_defaults(func=cmd_ocr)
 
     p = sub.add_parser("timeline", help="print events in time order")
     p.add_argument("case")
     p.add_argument("--json", action="store_true", help="one JSON object per event")
     p.add_argument("--zone", help="display zone (default: the case's)")
-    p.add_argument("--from", dest="date_from", help="first date (YYYY-MM-DD[THH:MM])")
-    p.add_argument("--to", dest="date_to", help="end date, exclusive")
-    p.add_argument("--source", type=int, action="append", help="source id (repeatable)")
-    p.add_argument("--kind", action="append", help="item kind (repeatable)")
-    p.add_argument("--participant", help="author name, number or handle contains this")
+    _add_filters(p, search=True)
     p.add_argument("--limit", type=int, default=0, help="stop after N events")
     p.set_defaults(func=cmd_timeline)
 
@@ -364,8 +514,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument("--json", action="store_true", help="one JSON object per hit")
     p.add_argument("--zone", help="display zone (default: the case's)")
+    _add_filters(p, search=False)
     p.add_argument("--limit", type=int, default=0)
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser(
+        "activity", help="pattern of contact: events per local day, or per weekday and hour"
+    )
+    p.add_argument("case")
+    p.add_argument("--zone", help="display zone for days and hours (default: the case's)")
+    p.add_argument("--by-hour", action="store_true", help="a weekday x hour table instead")
+    p.add_argument("--csv", action="store_true", help="CSV on stdout")
+    p.add_argument("--fill", action="store_true", help="also list the days without events")
+    _add_filters(p, search=True)
+    p.set_defaults(func=cmd_activity)
 
     p = sub.add_parser("verify", help="re-hash every original and check the audit chain")
     p.add_argument("case")

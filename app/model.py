@@ -119,6 +119,23 @@ class TimelineRow:
     importer: str
     author: str
     text: str
+    # What the details pane shows beside the row (defaults keep older callers working).
+    zone: str = ""  # the zone a local time was read in; "UTC" for exact times
+    flags: str = ""  # "dst-ambiguous" or "dst-nonexistent" when the clock changed
+    source_sha256: str = ""
+    author_id: int | None = None
+    person: str = ""  # the person the author is linked to, if any
+    locator: str = ""  # where the item sits in its source: "line 12", "id 4567"
+    conversation: str = ""
+    recipients: str = ""  # labels, comma-joined
+    mime: str = ""
+    has_ocr: bool = False
+    parent_item_id: int | None = None  # the message or email an attachment came with
+
+    @property
+    def platform(self) -> str:
+        """The platform the row came from: the name of the importer that read its source."""
+        return self.importer
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,23 +3,27 @@
 The user's query keeps to a plain syntax that any backend can honour: words (all must
 match), "quoted phrases", and prefix* words. Everything else is quoted away, so a query can
 never be read as FTS5 syntax by accident.
+
+A search is a timeline filter (`TimelineFilter.search`): hits come in time order, combine
+with every other filter, and the timeline can show only hits with the same id-list model.
+This module adds what only a search has: the snippet with the match marked.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.errors import EvidenceError
 from app.model import TimelineRow
-from app.store.schema import Event
-from app.timeline import query as timeline
-from app.timeline.query import EVERYTHING, TimelineFilter
+from app.timeline.query import EVERYTHING, TimelineFilter, page
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+_CHUNK = 500
 
 
 def to_fts(user_query: str) -> str:
@@ -59,26 +63,58 @@ def matching_items(session: Session, user_query: str) -> list[int]:
     )
 
 
-def search(
-    session: Session, user_query: str, f: TimelineFilter = EVERYTHING, limit: int = 0
-) -> list[Hit]:
-    """Hits in time order (one per event of each matching item), with snippets."""
-    fts = to_fts(user_query)
-    snippets: dict[int, tuple[str, bool]] = {}
+def snippets(
+    session: Session, user_query: str, item_ids: Iterable[int]
+) -> dict[int, tuple[str, bool]]:
+    """For each matching item: its snippet with the match in [ ], and whether it is OCR text.
+
+    Ask for the items on screen only (a page): a snippet costs a look into the index each.
+    """
+    ids = sorted(set(item_ids))
+    if not ids:
+        return {}
+    out: dict[int, tuple[str, bool]] = {}
     for rowid, snip_text, snip_ocr in session.execute(
         text(
             "SELECT rowid, snippet(items_fts, 0, '[', ']', '…', 12), "
-            "snippet(items_fts, 1, '[', ']', '…', 12) FROM items_fts WHERE items_fts MATCH :q"
+            "snippet(items_fts, 1, '[', ']', '…', 12) FROM items_fts "
+            "WHERE items_fts MATCH :q AND rowid IN (SELECT value FROM json_each(:ids))"
         ),
-        {"q": fts},
+        {"q": to_fts(user_query), "ids": "[" + ",".join(map(str, ids)) + "]"},
     ):
         in_text = "[" in snip_text
-        snippets[rowid] = (snip_text if in_text else snip_ocr, not in_text)
-    if not snippets:
-        return []
-    stmt = timeline.filtered(select(Event.id), f).where(Event.item_id.in_(list(snippets)))
-    stmt = stmt.order_by(Event.ts_utc_us, Event.id)
-    if limit:
-        stmt = stmt.limit(limit)
-    rows = timeline.rows(session, list(session.execute(stmt).scalars()))
-    return [Hit(r, *snippets[r.item_id]) for r in rows]
+        out[rowid] = (snip_text if in_text else snip_ocr, not in_text)
+    return out
+
+
+def hits(session: Session, user_query: str, rows: Sequence[TimelineRow]) -> list[Hit]:
+    """These timeline rows (hits of the query) with their snippets, in the order given."""
+    found = snippets(session, user_query, (r.item_id for r in rows))
+    return [Hit(r, *found[r.item_id]) for r in rows if r.item_id in found]
+
+
+def iter_hits(
+    session: Session, user_query: str, f: TimelineFilter = EVERYTHING, chunk: int = _CHUNK
+) -> Iterator[Hit]:
+    """Every hit in time order under the filter, a keyset page at a time."""
+    searched = replace(f, search=user_query)
+    after: tuple[int, int] | None = None
+    while batch := page(session, searched, after, chunk):
+        yield from hits(session, user_query, batch)
+        after = (batch[-1].ts_utc_us, batch[-1].event_id)
+
+
+def search(
+    session: Session, user_query: str, f: TimelineFilter = EVERYTHING, limit: int = 0
+) -> list[Hit]:
+    """Hits in time order (one per event of each matching item), with snippets.
+
+    `f` narrows the hits like any timeline filter; `limit` 0 means every hit.
+    """
+    out: list[Hit] = []
+    chunk = min(limit, _CHUNK) if limit else _CHUNK
+    for hit in iter_hits(session, user_query, f, chunk):
+        out.append(hit)
+        if limit and len(out) >= limit:
+            break
+    return out

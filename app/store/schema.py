@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -66,6 +66,11 @@ class Item(Base):
     """One reviewable unit: a message, an image, a document, an email."""
 
     __tablename__ = "items"
+    __table_args__ = (
+        Index("ix_items_kind", "kind"),
+        Index("ix_items_conversation", "conversation"),
+        Index("ix_items_ocr", "id", sqlite_where=text("ocr_text != ''")),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
@@ -113,7 +118,10 @@ class Event(Base):
     """A moment of an item on the timeline, in UTC microseconds with its original text."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_ts_id", "ts_utc_us", "id"),)
+    __table_args__ = (
+        Index("ix_events_ts_id", "ts_utc_us", "id"),
+        Index("ix_events_item_ts", "item_id", "ts_utc_us"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
     ts_utc_us: Mapped[int] = mapped_column(BigInteger)
