@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.model import Confidence
@@ -68,3 +69,36 @@ def one_line(text: str, limit: int = 400) -> str:
 def plural(n: int, word: str, many: str = "") -> str:
     """`1 source`, `3 sources`, `12,345 events`."""
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+IMPORTER_NAMES = {
+    "whatsapp": "WhatsApp",
+    "telegram": "Telegram",
+    "messenger": "Messenger / Instagram",
+    "discord": "Discord",
+    "email": "Email",
+    "imessage": "iMessage",
+    "sms_xml": "SMS backup",
+    "pdf": "PDF",
+    "image": "Image",
+    "zip": "Zip archive",
+    "text": "Plain text",
+    "file": "File as a whole",
+}
+
+
+def importer_name(name: str) -> str:
+    """How a reader is called on screen: `WhatsApp` for `whatsapp`; unknown names as they are."""
+    return IMPORTER_NAMES.get(name, name.replace("_", " ").capitalize() if name else "")
+
+
+def short_range(first_us: int, last_us: int, tz: ZoneInfo) -> str:
+    """`4 Mar 2024 19:01 – 17 Mar 2024 23:10`, or one time when both ends are the same minute."""
+    first = us_to_utc(first_us).astimezone(tz)
+    last = us_to_utc(last_us).astimezone(tz)
+
+    def text(moment: datetime) -> str:
+        return f"{moment.day} {moment:%b %Y %H:%M}"
+
+    start, end = text(first), text(last)
+    return start if start == end else f"{start} – {end}"

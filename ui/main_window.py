@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QUndoStack,
 )
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QFileDialog,
     QHeaderView,
@@ -36,12 +37,15 @@ from PySide6.QtWidgets import (
 
 from app.case import Case
 from app.errors import EvidenceError
-from app.ingest.job import ImportReport
+from app.importers.base import ImportOptions
+from app.ingest.job import FileResult, ImportReport
 from app.jobs import CancelToken, Progress, ProgressCallback
 from app.model import AuditRow, SourceRow
 from app.verify import VerifyReport
 from ui import display
-from ui.dialogs.import_summary import ImportSummary
+from ui.dialogs.ask import DateOrderDialog, PasswordDialog
+from ui.dialogs.import_options import ImportOptionsDialog
+from ui.dialogs.import_summary import ImportSummary, date_example
 from ui.dialogs.shortcuts import ShortcutsDialog, shortcut_text
 from ui.errors import show_error
 from ui.models import AuditModel, SourcesModel, TimelineModel
@@ -61,6 +65,7 @@ CANCEL_TEXT = {
     "demo": "&Cancel building the demo",
 }
 AUDIT_ROWS = 500
+ASKABLE = ("date_order", "password")  # the ImportOptions fields the window can ask about
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,45 @@ class Snapshot:
     ids: array[int]
     sources: list[SourceRow]
     audit: list[AuditRow]
+
+
+@dataclass(slots=True)
+class ImportBatch:
+    """One import the user started, with the re-reads of files that waited for an answer.
+
+    The report is merged: a file read again replaces its earlier result. No password is
+    kept here; it lives only in the job that uses it.
+    """
+
+    options: ImportOptions
+    report: ImportReport = field(default_factory=ImportReport)
+    settled: set[str] = field(default_factory=set)  # answered for good, or left unimported
+    password_tried: set[str] = field(default_factory=set)
+    failed: bool = False  # a job raised: the error was shown, no more questions
+
+    def merge(self, report: ImportReport) -> None:
+        """Add a run's results, replacing those of files read again."""
+        where = {f.path: n for n, f in enumerate(self.report.files)}
+        for f in report.files:
+            n = where.get(f.path)
+            if n is None:
+                where[f.path] = len(self.report.files)
+                self.report.files.append(f)
+            else:
+                self.report.files[n] = f
+
+    def questions(self) -> list[FileResult]:
+        """Files not imported for want of an answer the window can ask for, in order."""
+        if self.failed or self.report.cancelled:
+            return []
+        return [
+            f
+            for f in self.report.files
+            if f.status == "failed"
+            and f.needs is not None
+            and f.needs[0] in ASKABLE
+            and f.path not in self.settled
+        ]
 
 
 def read_snapshot(case: Case) -> Snapshot:
@@ -99,7 +143,9 @@ class MainWindow(QMainWindow):
         self.job: JobRunner | None = None
         self.job_kind = ""
         self._runners: set[JobRunner] = set()
-        self._pending_imports: list[list[str]] = []
+        self._pending_imports: list[tuple[list[str], ImportOptions | None]] = []
+        self._batch: ImportBatch | None = None
+        self._import_zones: dict[str, str] = {}  # per case folder, for this session only
         self._generation = 0
         self._dock_visibility: dict[str, bool] = {}
         self._dialogs: dict[str, QWidget] = {}
@@ -398,6 +444,7 @@ class MainWindow(QMainWindow):
         if self.case is None:
             return
         self._pending_imports.clear()
+        self._batch = None
         if self.job is not None:
             self.job.cancel()
         self.writer.waitForDone()
@@ -517,11 +564,7 @@ class MainWindow(QMainWindow):
             self.details.show_row(None, None, "", zone_name)
             return
         source = self.sources_model.source(row.source_id)
-        try:
-            locator = self.case.item_locator(row.item_id)
-        except EvidenceError:
-            locator = ""
-        self.details.show_row(row, source, locator, zone_name)
+        self.details.show_row(row, source, row.locator, zone_name)
 
     # -- jobs -----------------------------------------------------------------------------
 
@@ -603,8 +646,16 @@ class MainWindow(QMainWindow):
         self.job_kind = ""
         self.hide_progress()
         self._update_enabled()
-        if self._pending_imports and self.case is not None:
-            self.start_import(self._pending_imports.pop(0))
+        if runner.name == "import" and self._batch is not None:
+            # Ask any questions once this slot has returned, not inside the job's signal.
+            QTimer.singleShot(0, self._continue_import)
+            return
+        self._start_pending()
+
+    def _start_pending(self) -> None:
+        if self._pending_imports and self.case is not None and self.job is None:
+            paths, options = self._pending_imports.pop(0)
+            self.start_import(paths, options)
 
     def cancel_job(self) -> None:
         """Ask the running import (or verification, or demo build) to stop soon."""
@@ -617,46 +668,86 @@ class MainWindow(QMainWindow):
 
     # -- import ---------------------------------------------------------------------------
 
+    def ask_import_options(self, what: str = "files") -> ImportOptions | None:
+        """The options step before choosing files: the zone (remembered for this session)."""
+        case = self.case
+        if case is None:
+            return None
+        key = str(case.folder)
+        case_zone = case.zone
+        dialog = ImportOptionsDialog(case_zone, self._import_zones.get(key, case_zone), what, self)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        zone_name = dialog.zone_name()
+        dialog.deleteLater()
+        if not accepted or not zone_name or self.case is not case:
+            return None
+        self._import_zones[key] = zone_name
+        return ImportOptions(zone=zone_name)
+
     def choose_files(self) -> None:
-        """Ask for files and import them."""
+        """Ask for the zone, then for files, and import them."""
+        options = self.ask_import_options("files")
+        if options is None:
+            return
         paths, _ = QFileDialog.getOpenFileNames(
             self, "Import files", self.settings.last_import_dir or str(Path.home())
         )
         if paths:
             self._remember_import_dir(str(Path(paths[0]).parent))
-            self.start_import(paths)
+            self.start_import(paths, options)
 
     def choose_folder(self) -> None:
-        """Ask for a folder and import everything in it."""
+        """Ask for the zone, then for a folder, and import everything in it."""
+        options = self.ask_import_options("folder")
+        if options is None:
+            return
         path = QFileDialog.getExistingDirectory(
             self, "Import folder", self.settings.last_import_dir or str(Path.home())
         )
         if path:
             self._remember_import_dir(str(Path(path).parent))
-            self.start_import([path])
+            self.start_import([path], options)
 
     def _remember_import_dir(self, folder: str) -> None:
         self.settings = replace(self.settings, last_import_dir=folder)
         self.settings_store.save(self.settings)
 
-    def start_import(self, paths: list[str]) -> JobRunner | None:
-        """Import files and folders in the background; queued if an import is running."""
+    def start_import(
+        self, paths: list[str], options: ImportOptions | None = None
+    ) -> JobRunner | None:
+        """Import files and folders in the background; queued if an import is running.
+
+        Without `options` the files are read in the case's zone (as for a drop). Files that
+        need an answer (day/month order, a password) are asked about when the run ends and
+        read again; `import_finished` comes once, with every file's final result.
+        """
         case = self.case
         if case is None:
             self.statusBar().showMessage("Open or create a case first, then import.", 5000)
             return None
-        if self.job is not None:
-            if self.job_kind == "import":
-                self._pending_imports.append(list(paths))
+        if self.job is not None or self._batch is not None:
+            if self.job_kind == "import" or self._batch is not None:
+                self._pending_imports.append((list(paths), options))
                 self.statusBar().showMessage("Queued: these files import next.", 4000)
             else:
                 self.statusBar().showMessage("Wait for the running job to finish.", 4000)
+            return None
+        batch = ImportBatch(options or ImportOptions(zone=case.zone))
+        self._batch = batch
+        runner = self._run_import(paths, batch.options)
+        if runner is None:
+            self._batch = None
+        return runner
+
+    def _run_import(self, paths: list[str], options: ImportOptions) -> JobRunner | None:
+        case = self.case
+        if case is None:
             return None
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> ImportReport:
             from app.ingest.job import import_paths
 
-            return import_paths(case, paths, progress=progress, cancel=cancel)
+            return import_paths(case, paths, options=options, progress=progress, cancel=cancel)
 
         what = Path(paths[0]).name if len(paths) == 1 else display.plural(len(paths), "item")
         return self._start_job(
@@ -665,12 +756,86 @@ class MainWindow(QMainWindow):
             self.writer,
             f"Importing {what}",
             self._import_done,
-            lambda: self._import_ended(None),
+            self._import_failed,
         )
 
     def _import_done(self, report: object) -> None:
         if not isinstance(report, ImportReport):
             return
+        if self._batch is not None:
+            self._batch.merge(report)
+            return
+        # The case was closed meanwhile: say the import ended, with no summary for it.
+        self._import_ended(report)
+
+    def _import_failed(self) -> None:
+        if self._batch is not None:
+            self._batch.failed = True
+        else:
+            self._import_ended(None)
+
+    def _continue_import(self) -> None:
+        """Ask what the last run could not settle and read those files again, or finish."""
+        batch = self._batch
+        if batch is None or self.job is not None:
+            return
+        while self.case is not None and self._batch is batch:
+            questions = batch.questions()
+            if not questions:
+                break
+            if self._ask_and_reread(batch, questions[0], questions[1:]):
+                return  # the re-read runs; its end brings us back here
+        if self._batch is not batch:
+            return
+        self._batch = None
+        if batch.report.files or not batch.failed:
+            self._finish_import(batch.report)
+        else:
+            self._import_ended(None)
+        self._start_pending()
+
+    def _ask_and_reread(self, batch: ImportBatch, f: FileResult, rest: list[FileResult]) -> bool:
+        """Ask about one file (offering the answer to the others asking the same), then
+        start reading the answered files again; False when nothing was started."""
+        assert f.needs is not None
+        option, choices = f.needs
+        same = [g for g in rest if g.needs is not None and g.needs[0] == option]
+        names = [Path(g.path).name for g in same]
+        name = Path(f.path).name
+        value = ""
+        dialog: DateOrderDialog | PasswordDialog
+        if option == "date_order":
+            dialog = DateOrderDialog(name, choices, date_example(f.reason), names, self)
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+            value = dialog.choice if accepted else ""
+        else:
+            dialog = PasswordDialog(
+                name, retry=f.path in batch.password_tried, others=names, parent=self
+            )
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+            value = dialog.take() if accepted else ""
+            dialog.take()
+        chosen = [f, *same] if dialog.for_others else [f]
+        dialog.deleteLater()
+        if self._batch is not batch or self.case is None:
+            return False
+        paths = [g.path for g in chosen]
+        if not value:
+            batch.settled.update(paths)  # left failed, with their reason
+            return False
+        if option == "date_order":
+            batch.settled.update(paths)
+            options = replace(batch.options, date_order=value, password="")
+        else:
+            batch.password_tried.update(paths)  # asked again (as a retry) if it did not open
+            options = replace(batch.options, date_order="", password=value)
+        runner = self._run_import(paths, options)
+        if runner is None:
+            batch.settled.update(paths)
+            return False
+        return True
+
+    def _finish_import(self, report: ImportReport) -> None:
         if report.files:
             self.show_import_summary(report)
         else:
@@ -686,7 +851,8 @@ class MainWindow(QMainWindow):
         old = self._dialogs.pop("import", None)
         if old is not None:
             old.close()
-        dialog = ImportSummary(report, self)
+        zone_name = self.case.zone if self.case is not None else "Europe/London"
+        dialog = ImportSummary(report, self, zone_name)
         self._dialogs["import"] = dialog
         dialog.destroyed.connect(lambda: self._dialogs.pop("import", None))
         dialog.show()

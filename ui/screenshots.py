@@ -7,14 +7,19 @@ A later view adds itself with one line: `SHOTS.append(("my-view.png", prepare))`
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
-from app.ingest.job import FileResult, ImportReport
+from app.case import Case
+from app.ingest.job import ImportReport, import_paths
 from app.jobs import Progress
+from ui.dialogs.ask import DateOrderDialog, PasswordDialog
+from ui.dialogs.import_options import ImportOptionsDialog
 from ui.main_window import MainWindow
 
 Prepare = Callable[[MainWindow], QWidget | None]
@@ -79,33 +84,89 @@ def audit(window: MainWindow) -> QWidget | None:
     return window.audit_dock if window.case is not None else None
 
 
+MAX_REREAD = 12
+"""At most this many of the case's files are read again for the summary's picture."""
+
+
+def reread_report(case: Case) -> ImportReport:
+    """A real import report for the case's own files: they are read again, by the same
+    readers, into a scratch case in a temporary folder; the case itself is not touched.
+
+    Each file is read from where it was imported when it is still there unchanged in size
+    (so file times are the real ones), else from the copy the case keeps.
+    """
+    rows = [r for r in case.sources() if r.parent_id is None and r.status == "imported"]
+    with tempfile.TemporaryDirectory(prefix="threadline-shot-") as tmp:
+        folder = Path(tmp) / "files"
+        folder.mkdir()
+        paths: list[Path] = []
+        for n, r in enumerate(rows[:MAX_REREAD]):
+            original = Path(r.path)
+            if original.is_file() and original.stat().st_size == r.size:
+                paths.append(original)
+                continue
+            kept = case.blobs.path(r.sha256)
+            if kept.is_file():
+                copy = folder / str(n) / r.name
+                copy.parent.mkdir()
+                shutil.copyfile(kept, copy)
+                paths.append(copy)
+        scratch = Case.create(Path(tmp) / "scratch", zone_name=case.zone)
+        try:
+            return import_paths(scratch, paths)
+        finally:
+            scratch.close()
+
+
 def import_summary(window: MainWindow) -> QWidget | None:
-    """The summary shown after an import, made from the case's own sources."""
+    """The summary after an import, from a real re-read of the case's files; the chat chosen."""
     if window.case is None:
         return None
-    rows = [r for r in window.case.sources() if r.parent_id is None]
-    if not rows:
+    report = reread_report(window.case)
+    if not report.files:
         return None
-    names = {r.id: r.name for r in rows}
-    report = ImportReport(
-        [
-            FileResult(
-                path=r.path,
-                status=r.status,
-                importer=r.importer,
-                source_id=r.id,
-                items=r.item_count,
-                warnings=list(r.warnings),
-                reason=(
-                    f"same content as source {r.duplicate_of} ({names.get(r.duplicate_of, '')})"
-                    if r.duplicate_of is not None
-                    else ""
-                ),
-            )
-            for r in rows
-        ]
-    )
-    return window.show_import_summary(report)
+    summary = window.show_import_summary(report)
+    chosen = min(report.files, key=lambda f: (f.importer != "whatsapp", not f.decisions))
+    summary.select_path(chosen.path)
+    return summary
+
+
+def _source_name(window: MainWindow, importer: str, suffix: str, fallback: str) -> str:
+    """A file name from the case to ask about in a picture: one read by `importer`, else
+    one ending in `suffix`, else `fallback`."""
+    rows = window.case.sources() if window.case is not None else []
+    by_reader = [r.name for r in rows if r.importer == importer]
+    by_name = [r.name for r in rows if r.name.lower().endswith(suffix)]
+    return (by_reader or by_name or [fallback])[0]
+
+
+def ask_date_order(window: MainWindow) -> QWidget | None:
+    """The question asked when every date in a chat could be day or month first."""
+    if window.case is None:
+        return None
+    name = _source_name(window, "whatsapp", ".txt", "WhatsApp Chat with Daniel.txt")
+    dialog = DateOrderDialog(name, ("dmy", "mdy"), "05/03/2024", ["WhatsApp Chat.txt"], window)
+    dialog.show()
+    return dialog
+
+
+def ask_password(window: MainWindow) -> QWidget | None:
+    """The question asked for a file locked with a password."""
+    if window.case is None:
+        return None
+    name = _source_name(window, "pdf", ".pdf", "Statement.pdf")
+    dialog = PasswordDialog(name, parent=window)
+    dialog.show()
+    return dialog
+
+
+def import_options(window: MainWindow) -> QWidget | None:
+    """The step before choosing files: the time zone of the files."""
+    if window.case is None:
+        return None
+    dialog = ImportOptionsDialog(window.case.zone, window.case.zone, "files", window)
+    dialog.show()
+    return dialog
 
 
 def import_progress(window: MainWindow) -> QWidget | None:
@@ -130,7 +191,10 @@ SHOTS: list[tuple[str, Prepare]] = [
     ("details.png", details),
     ("sources.png", sources),
     ("audit.png", audit),
+    ("import-options.png", import_options),
     ("import-summary.png", import_summary),
+    ("ask-date-order.png", ask_date_order),
+    ("ask-password.png", ask_password),
     ("shortcuts.png", shortcuts),
     ("import-progress.png", import_progress),  # last: it leaves the status bar busy
 ]
@@ -150,5 +214,7 @@ def take_screenshots(window: MainWindow, folder: Path) -> list[Path]:
         if not widget.grab().save(str(path), "PNG"):
             raise OSError(f"could not write {path}")
         written.append(path)
+        if isinstance(widget, QDialog):
+            widget.close()
     window.hide_progress()
     return written

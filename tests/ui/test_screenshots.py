@@ -30,6 +30,10 @@ def test_screenshots_of_a_case(
     printed = capsys.readouterr().out.split()
     assert str(out / "main-window.png") in printed
     assert str(out / "timeline.png") in printed
+    for name in ("import-options.png", "import-summary.png", "ask-date-order.png"):
+        assert str(out / name) in printed
+    assert QImage(str(out / "import-summary.png")).width() > 600
+    assert QImage(str(out / "ask-password.png")).height() > 100
     for name in ("main-window.png", "timeline.png", "sources.png", "audit.png"):
         image = QImage(str(out / name))
         assert not image.isNull(), name
