@@ -123,7 +123,7 @@ class Event(Base):
         Index("ix_events_item_ts", "item_id", "ts_utc_us"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     ts_utc_us: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String)
     original: Mapped[str] = mapped_column(Text)
