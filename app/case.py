@@ -286,6 +286,33 @@ class Case:
         with self.read() as s:
             return fulltext.snippets(s, user_query, item_ids)
 
+    # -- one item -----------------------------------------------------------------------
+
+    def item_ocr_text(self, item_id: int) -> str:
+        """The text OCR read in an item (derived, not evidence); empty when none or no item."""
+        with self.read() as s:
+            return s.scalar(select(Item.ocr_text).where(Item.id == item_id)) or ""
+
+    def item_blob_path(self, item_id: int) -> Path | None:
+        """The stored original of an item: its own blob, else its source file's copy when
+        the source is that one item (a photo, a PDF), not a chat or mailbox holding it.
+
+        None when there is no such item or the original is not in the case's store.
+        """
+        with self.read() as s:
+            row = s.execute(
+                select(Item.blob_sha256, Source.sha256, Source.item_count)
+                .join(Source, Source.id == Item.source_id)
+                .where(Item.id == item_id)
+            ).one_or_none()
+        if row is None:
+            return None
+        blob, source_sha, source_items = row
+        sha = blob or (source_sha if source_items == 1 else "")
+        if not sha or not self.blobs.exists(sha):
+            return None
+        return self.blobs.path(sha)
+
     def export_dir(self) -> Path:
         """Where export packs go."""
         return self.folder / "exports"

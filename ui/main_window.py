@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from array import array
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -41,6 +42,8 @@ from app.importers.base import ImportOptions
 from app.ingest.job import FileResult, ImportReport
 from app.jobs import CancelToken, Progress, ProgressCallback
 from app.model import AuditRow, SourceRow
+from app.ocr import SETTING as OCR_SETTING
+from app.ocr import OcrReport, ocr_enabled, pending, set_setting
 from app.verify import VerifyReport
 from ui import display
 from ui.dialogs.ask import DateOrderDialog, PasswordDialog
@@ -49,6 +52,17 @@ from ui.dialogs.import_summary import ImportSummary, date_example
 from ui.dialogs.shortcuts import ShortcutsDialog, shortcut_text
 from ui.errors import show_error
 from ui.models import AuditModel, SourcesModel, TimelineModel
+from ui.ocr import (
+    OCR_TITLE,
+    EngineFactory,
+    OcrRequest,
+    Thumb,
+    failures_note,
+    make_thumb,
+    ocr_job,
+    ocr_summary,
+    thumbnail_job,
+)
 from ui.settings import SettingsStore, UiSettings
 from ui.views.details import DetailsPane
 from ui.views.tables import make_table, set_widths
@@ -63,8 +77,10 @@ CANCEL_TEXT = {
     "import": "&Cancel import",
     "verify": "&Cancel verification",
     "demo": "&Cancel building the demo",
+    "ocr": "&Cancel OCR",
 }
 AUDIT_ROWS = 500
+THUMB_CACHE = 32  # thumbnails kept in memory; the rest are on disk in derived/thumbnails
 ASKABLE = ("date_order", "password")  # the ImportOptions fields the window can ask about
 
 
@@ -127,6 +143,8 @@ class MainWindow(QMainWindow):
     loaded = Signal()  # the panes show the case as it is now
     import_finished = Signal(object)  # ImportReport, or None when the import failed
     verify_finished = Signal(object)  # VerifyReport, or None
+    ocr_finished = Signal(object)  # OcrReport, or None when the job failed
+    ocr_setting_saved = Signal(bool)  # the case's OCR setting as now stored
 
     def __init__(
         self, settings_store: SettingsStore, *, sync_loads: bool = False, parent: Any = None
@@ -149,6 +167,15 @@ class MainWindow(QMainWindow):
         self._generation = 0
         self._dock_visibility: dict[str, bool] = {}
         self._dialogs: dict[str, QWidget] = {}
+        # OCR runs after imports on the writer pool; tests give it a fake engine.
+        self.ocr_engine_factory: EngineFactory | None = None
+        self._ocr_queue: OcrRequest | None = None  # to run when the writer is free
+        self._ocr_running: OcrRequest | None = None
+        self._ocr_paused = False  # the running OCR job was stopped to let an import in
+        # Thumbnails: one reader job at a time, the newest wish waiting; a few kept in memory.
+        self._thumbs: OrderedDict[int, Thumb] = OrderedDict()
+        self._thumb_running = False
+        self._thumb_wanted: int | None = None
 
         # Edits will go through this stack (a later issue); the title's [*] follows it.
         self.undo_stack = QUndoStack(self)
@@ -281,6 +308,13 @@ class MainWindow(QMainWindow):
         )
         a("cancel_job", "&Cancel import", ["Esc"], self.cancel_job, "Stop the running import")
         a("verify", "&Verify case", ["Ctrl+Shift+V"], self.verify, "Re-check every original")
+        a(
+            "run_ocr",
+            "R&un OCR now",
+            ["Ctrl+Shift+O"],
+            self.run_ocr_now,
+            "Read the text in every image and scanned page not read yet",
+        )
         a("show_sources", "Show &sources", ["Ctrl+1"], self.show_sources, "Show the sources")
         a("show_audit", "Show &audit log", ["Ctrl+2"], self.show_audit, "Show the audit log")
         a("focus_timeline", "Focus &timeline", ["Ctrl+3"], self.focus_timeline, "Go to timeline")
@@ -293,6 +327,15 @@ class MainWindow(QMainWindow):
             "List every keyboard shortcut",
         )
         a("quit", "&Quit", ["Ctrl+Q"], self.close, "Close Threadline")
+        # A case setting, not a command: in the Case menu, with no key of its own.
+        toggle = QAction("Read &text in images (OCR) after import", self)
+        toggle.setObjectName("ocr_after_import")
+        toggle.setCheckable(True)
+        tip = "Read the text in imported images and scanned pages (a case setting, audited)"
+        toggle.setToolTip(tip)
+        toggle.setStatusTip(tip)
+        toggle.triggered.connect(self._ocr_toggled)
+        self.ocr_toggle = toggle
 
     def _build_menus(self) -> None:
         acts = self.actions_by_name
@@ -310,6 +353,9 @@ class MainWindow(QMainWindow):
         case_menu.addAction(acts["cancel_job"])
         case_menu.addSeparator()
         case_menu.addAction(acts["verify"])
+        case_menu.addSeparator()
+        case_menu.addAction(acts["run_ocr"])
+        case_menu.addAction(self.ocr_toggle)
         case_menu.addSeparator()
         case_menu.addAction(acts["quit"])
         view_menu = bar.addMenu("&View")
@@ -434,6 +480,9 @@ class MainWindow(QMainWindow):
         self.sources_model.set_rows([])
         self.audit_model.set_rows([], zone_name)
         self.details.show_row(None, None, "", zone_name)
+        self._thumbs.clear()
+        self._thumb_wanted = None
+        self.ocr_toggle.setChecked(ocr_enabled(case))
         self._show_case_ui(True)
         self._update_title()
         self._update_enabled()
@@ -445,6 +494,8 @@ class MainWindow(QMainWindow):
             return
         self._pending_imports.clear()
         self._batch = None
+        self._ocr_queue = None
+        self._thumb_wanted = None
         if self.job is not None:
             self.job.cancel()
         self.writer.waitForDone()
@@ -456,6 +507,8 @@ class MainWindow(QMainWindow):
         self.timeline_model.set_case(None)
         self.sources_model.set_rows([])
         self.audit_model.set_rows([])
+        self._thumbs.clear()
+        self.ocr_toggle.setChecked(False)
         self._show_case_ui(False)
         self._update_title()
         self._update_enabled()
@@ -490,6 +543,8 @@ class MainWindow(QMainWindow):
         for name in ("import_files", "import_folder"):
             acts[name].setEnabled(has_case)
         acts["verify"].setEnabled(has_case and not busy)
+        acts["run_ocr"].setEnabled(has_case and self.job_kind != "ocr")
+        self.ocr_toggle.setEnabled(has_case)
         acts["cancel_job"].setEnabled(busy and self.job_kind in CANCEL_TEXT)
         acts["cancel_job"].setText(CANCEL_TEXT.get(self.job_kind, CANCEL_TEXT["import"]))
         for name in ("show_sources", "show_audit", "focus_timeline", "show_details"):
@@ -564,7 +619,11 @@ class MainWindow(QMainWindow):
             self.details.show_row(None, None, "", zone_name)
             return
         source = self.sources_model.source(row.source_id)
-        self.details.show_row(row, source, row.locator, zone_name)
+        # OCR text is read only for rows that have some: one small read by primary key.
+        ocr_text = self.case.item_ocr_text(row.item_id) if row.has_ocr else ""
+        self.details.show_row(row, source, row.locator, zone_name, ocr_text=ocr_text)
+        if row.item_kind == "image":
+            self.want_thumbnail(row.item_id)
 
     # -- jobs -----------------------------------------------------------------------------
 
@@ -581,12 +640,14 @@ class MainWindow(QMainWindow):
         message: str,
         succeeded: Callable[[object], object],
         ended: Callable[[], object] | None = None,
+        *,
+        on_error: Callable[[BaseException], object] | None = None,
     ) -> JobRunner | None:
         """Run a job the user waits for, with progress and Cancel in the status bar.
 
         `succeeded` gets the job's result; `ended` runs instead when it failed or was
         cancelled. Both are connected before the job starts, so a quick job cannot finish
-        unheard.
+        unheard. An error is shown in a window-modal box unless `on_error` takes it.
         """
         if self.job is not None:
             self.statusBar().showMessage("Wait for the running job to finish.", 4000)
@@ -597,7 +658,10 @@ class MainWindow(QMainWindow):
 
         def failed(exc: object) -> None:
             if isinstance(exc, BaseException):
-                show_error(self, exc)
+                if on_error is not None:
+                    on_error(exc)
+                else:
+                    show_error(self, exc)
             if ended is not None:
                 ended()
 
@@ -618,6 +682,7 @@ class MainWindow(QMainWindow):
 
     def show_progress(self, message: str, p: Progress | None, *, cancellable: bool) -> None:
         """Show a job's message, progress bar and Cancel button in the status bar."""
+        self.statusBar().clearMessage()  # a temporary message would hide the job's widgets
         self.job_label.setText(message)
         self.job_bar.setRange(0, 0)  # busy until the job says how much there is
         self.job_cancel.setEnabled(cancellable)
@@ -653,15 +718,25 @@ class MainWindow(QMainWindow):
         self._start_pending()
 
     def _start_pending(self) -> None:
-        if self._pending_imports and self.case is not None and self.job is None:
+        """Start what waits for the writer: queued imports first, then OCR."""
+        if self.case is None or self.job is not None or self._batch is not None:
+            return
+        if self._pending_imports:
             paths, options = self._pending_imports.pop(0)
             self.start_import(paths, options)
+        elif self._ocr_queue is not None:
+            request, self._ocr_queue = self._ocr_queue, None
+            self._start_ocr(request)
 
     def cancel_job(self) -> None:
-        """Ask the running import (or verification, or demo build) to stop soon."""
+        """Ask the running import (or verification, demo build, OCR) to stop soon."""
         if self.job is None or self.job_kind not in CANCEL_TEXT:
             return
-        self._pending_imports.clear()
+        if self.job_kind == "ocr":
+            self._ocr_queue = None  # stopped by the user: not started again by itself
+            self._ocr_paused = False
+        else:
+            self._pending_imports.clear()
         self.job.cancel()
         self.job_label.setText("Cancelling…")
         self.job_cancel.setEnabled(False)
@@ -724,6 +799,11 @@ class MainWindow(QMainWindow):
         case = self.case
         if case is None:
             self.statusBar().showMessage("Open or create a case first, then import.", 5000)
+            return None
+        if self.job is not None and self.job_kind == "ocr" and self._batch is None:
+            # OCR can wait: it stops after the image in hand and carries on after the import.
+            self._pending_imports.append((list(paths), options))
+            self._pause_ocr()
             return None
         if self.job is not None or self._batch is not None:
             if self.job_kind == "import" or self._batch is not None:
@@ -840,6 +920,7 @@ class MainWindow(QMainWindow):
             self.show_import_summary(report)
         else:
             self.statusBar().showMessage("Nothing to import: no files found.", 6000)
+        self._queue_ocr_after(report)
         self._import_ended(report)
 
     def _import_ended(self, report: ImportReport | None) -> None:
@@ -857,6 +938,196 @@ class MainWindow(QMainWindow):
         dialog.destroyed.connect(lambda: self._dialogs.pop("import", None))
         dialog.show()
         return dialog
+
+    # -- OCR ------------------------------------------------------------------------------
+
+    def _queue_ocr_after(self, report: ImportReport) -> None:
+        """Queue OCR of what an import brought, when the case reads text in images."""
+        case = self.case
+        if case is None or not self.ocr_toggle.isChecked():
+            return
+        sources = [f.source_id for f in report.files if f.status == "imported" and f.source_id]
+        if not sources:
+            return
+        # One indexed read; it lets a text-only import end without an OCR job at all.
+        ids = pending(case, sources=sources)
+        if ids:
+            self._queue_ocr(OcrRequest(frozenset(ids)))
+
+    def _queue_ocr(self, request: OcrRequest) -> None:
+        self._ocr_queue = request if self._ocr_queue is None else self._ocr_queue.merge(request)
+
+    def run_ocr_now(self) -> None:
+        """Read every image and scanned page OCR has not read yet, in the background."""
+        if self.case is None:
+            return
+        if not self.ocr_toggle.isChecked():
+            self.statusBar().showMessage(
+                "OCR is off for this case: turn on Case ▸ Read text in images (OCR) "
+                "after import first.",
+                8000,
+            )
+            return
+        if self.job is not None or self._batch is not None:
+            if self.job_kind == "ocr":
+                self.statusBar().showMessage("OCR is already running.", 4000)
+                return
+            self._queue_ocr(OcrRequest(None))
+            self.statusBar().showMessage("OCR runs when the current job ends.", 4000)
+            return
+        self._start_ocr(OcrRequest(None))
+
+    def _start_ocr(self, request: OcrRequest) -> JobRunner | None:
+        case = self.case
+        if case is None:
+            return None
+        runner = self._start_job(
+            "ocr",
+            ocr_job(case, request, self.ocr_engine_factory),
+            self.writer,
+            OCR_TITLE,
+            lambda report: self._ocr_done(case, report),
+            lambda: self._ocr_ended(case),
+            on_error=lambda exc: self._ocr_failed(case, exc),
+        )
+        if runner is not None:
+            self._ocr_running = request
+            self._ocr_paused = False
+        return runner
+
+    def _pause_ocr(self) -> None:
+        """Stop the running OCR job soon, to run it again after the imports waiting."""
+        if self.job is None or self.job_kind != "ocr":
+            return
+        self._ocr_paused = True
+        self.job.cancel()
+        self.job_label.setText("OCR pauses for the import…")
+        self.job_cancel.setEnabled(False)
+
+    def _ocr_done(self, case: Case, report: object) -> None:
+        if not isinstance(report, OcrReport):
+            return
+        running, self._ocr_running = self._ocr_running, None
+        paused, self._ocr_paused = self._ocr_paused, False
+        if self.case is not case:
+            return  # the case was closed meanwhile; what was read is kept in it
+        if report.cancelled and paused and running is not None:
+            self._queue_ocr(running)  # pending() skips what this run finished
+            self.statusBar().showMessage("OCR paused for the import; it carries on after.", 6000)
+        else:
+            self.statusBar().showMessage(ocr_summary(report), 12_000)
+            if report.failures:
+                self._show_ocr_failures(report)
+        if report.items:
+            self.refresh()  # the new text is searchable and the details show it
+        self.ocr_finished.emit(report)
+
+    def _ocr_ended(self, case: Case) -> None:
+        self._ocr_running = None
+        self._ocr_paused = False
+        if self.case is case:
+            self.ocr_finished.emit(None)
+
+    def _ocr_failed(self, case: Case, exc: BaseException) -> None:
+        # Never a blocking box: OCR is a background extra, the evidence is untouched.
+        log.warning("OCR job failed: %s", exc)
+        if self.case is case:
+            self.statusBar().showMessage(f"OCR did not run: {display.one_line(str(exc), 160)}")
+
+    def _show_ocr_failures(self, report: OcrReport) -> None:
+        old = self._dialogs.pop("ocr", None)
+        if old is not None:
+            old.close()
+        box = failures_note(self, report)
+        self._dialogs["ocr"] = box
+        box.destroyed.connect(lambda: self._dialogs.pop("ocr", None))
+        box.show()
+
+    def _ocr_toggled(self) -> None:
+        """Store the case's OCR setting (with its audit entry) through the writer pool."""
+        case = self.case
+        if case is None:
+            return
+        on = self.ocr_toggle.isChecked()
+        if not on:
+            self._ocr_queue = None
+            if self.job is not None and self.job_kind == "ocr":
+                self.cancel_job()  # the writer is free for the setting sooner
+
+        def job(progress: ProgressCallback, cancel: CancelToken) -> bool:
+            set_setting(case, OCR_SETTING, "on" if on else "off")
+            return on
+
+        runner = JobRunner(job, "setting")
+        runner.signals.succeeded.connect(lambda _: self._ocr_setting_saved(case, on))
+        runner.signals.failed.connect(lambda exc: self._ocr_setting_failed(case, on, exc))
+        self._launch(runner, self.writer)
+
+    def _ocr_setting_saved(self, case: Case, on: bool) -> None:
+        if self.case is not case:
+            return
+        self.statusBar().showMessage(
+            "OCR on: text in images imported from now on is read in the background."
+            if on
+            else "OCR off: imported images are not read for text. Text already read is kept.",
+            8000,
+        )
+        self.refresh()  # the audit log shows the change
+        self.ocr_setting_saved.emit(on)
+
+    def _ocr_setting_failed(self, case: Case, on: bool, exc: object) -> None:
+        if self.case is not case:
+            return
+        self.ocr_toggle.setChecked(not on)
+        if isinstance(exc, BaseException):
+            show_error(self, exc, "OCR setting")
+
+    # -- thumbnails -----------------------------------------------------------------------
+
+    def want_thumbnail(self, item_id: int) -> None:
+        """Show an image item's thumbnail in the details: from memory, else made by a reader
+        job (cached on disk) while the pane shows a placeholder."""
+        case = self.case
+        if case is None:
+            return
+        cached = self._thumbs.get(item_id)
+        if cached is not None:
+            self._thumbs.move_to_end(item_id)
+            self.details.set_thumbnail(cached)
+            return
+        if self.sync_loads:
+            self._thumbnail_made(case, make_thumb(case, item_id))
+            return
+        self._thumb_wanted = item_id
+        if not self._thumb_running:
+            self._next_thumbnail()
+
+    def _next_thumbnail(self) -> None:
+        case, item_id = self.case, self._thumb_wanted
+        self._thumb_wanted = None
+        if case is None or item_id is None or item_id != self.details.thumbnail_item:
+            return  # the user moved on before it started
+        self._thumb_running = True
+        runner = JobRunner(thumbnail_job(case, item_id), "thumbnail")
+        runner.signals.succeeded.connect(lambda thumb: self._thumbnail_made(case, thumb))
+        runner.signals.failed.connect(
+            lambda _exc: self._thumbnail_made(case, Thumb(item_id, None, "No preview."))
+        )
+        runner.signals.finished.connect(self._thumbnail_finished)
+        self._launch(runner, self.reader)
+
+    def _thumbnail_made(self, case: Case, thumb: object) -> None:
+        if not isinstance(thumb, Thumb) or self.case is not case:
+            return
+        self._thumbs[thumb.item_id] = thumb
+        while len(self._thumbs) > THUMB_CACHE:
+            self._thumbs.popitem(last=False)
+        self.details.set_thumbnail(thumb)
+
+    def _thumbnail_finished(self) -> None:
+        self._thumb_running = False
+        if self._thumb_wanted is not None:
+            self._next_thumbnail()
 
     # -- verify ---------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ A later view adds itself with one line: `SHOTS.append(("my-view.png", prepare))`
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -16,11 +17,19 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QDialog, QWidget
 
 from app.case import Case
+from app.demo import DEMO_MARKER
+from app.errors import EvidenceError
 from app.ingest.job import ImportReport, import_paths
 from app.jobs import Progress
+from app.model import TimelineRow
+from app.ocr import ocr_enabled, run_ocr
+from app.timeline.query import TimelineFilter
 from ui.dialogs.ask import DateOrderDialog, PasswordDialog
 from ui.dialogs.import_options import ImportOptionsDialog
 from ui.main_window import MainWindow
+from ui.ocr import OCR_TITLE, ocr_message
+
+log = logging.getLogger(__name__)
 
 Prepare = Callable[[MainWindow], QWidget | None]
 
@@ -71,6 +80,51 @@ def details(window: MainWindow) -> QWidget | None:
     if window.case is None:
         return None
     _select_first_event(window)
+    return window.details_dock
+
+
+IMAGE_CANDIDATES = 500
+
+
+def _picture(case: Case) -> TimelineRow | None:
+    """The image to show: one OCR read already, else the first screenshot, else the first."""
+    ids = case.timeline_ids(TimelineFilter(kinds=("image",)))[:IMAGE_CANDIDATES]
+    rows = case.timeline_rows(ids)
+    if not rows:
+        return None
+    return min(
+        enumerate(rows),
+        key=lambda nr: (not nr[1].has_ocr, "screenshot" not in nr[1].source_name.lower(), nr[0]),
+    )[1]
+
+
+def details_image(window: MainWindow) -> QWidget | None:
+    """The details of a picture: its thumbnail, and the text OCR read in it, marked as such.
+
+    In the demo case, when OCR has not read the picture yet, the engine reads this one image
+    now, synchronously (a second or two, plus loading the engine). Any other case is only
+    looked at: a picture OCR has not read is shown without OCR text.
+    """
+    case = window.case
+    if case is None:
+        return None
+    row = _picture(case)
+    if row is None:
+        return None
+    demo = bool(case.setting(DEMO_MARKER))
+    if demo and not row.has_ocr and not case.readonly and ocr_enabled(case):
+        try:
+            run_ocr(case, item_ids=[row.item_id])
+        except EvidenceError as exc:  # no engine: the picture is shown without OCR text
+            log.warning("OCR for the screenshot failed: %s", exc)
+        window.refresh()
+    index = window.timeline_model.row_of_event(row.event_id)
+    if index < 0:
+        return None
+    window.focus_timeline()
+    table = window.timeline_pane.table
+    table.selectRow(index)
+    table.scrollTo(window.timeline_model.index(index, 0))
     return window.details_dock
 
 
@@ -179,6 +233,19 @@ def import_progress(window: MainWindow) -> QWidget | None:
     return window.statusBar()
 
 
+def ocr_progress(window: MainWindow) -> QWidget | None:
+    """The status bar while OCR reads images after an import (made-up progress)."""
+    if window.case is None:
+        return None
+    picture = _picture(window.case)
+    name = picture.source_name if picture is not None else "Screenshot_20240309-231512.png"
+    p = Progress(3, 12, f"Reading text in {name}")
+    window.show_progress(
+        f"{OCR_TITLE}…", Progress(p.done, p.total, ocr_message(p)), cancellable=True
+    )
+    return window.statusBar()
+
+
 def shortcuts(window: MainWindow) -> QWidget | None:
     """The keyboard help."""
     return window.show_shortcuts()
@@ -189,6 +256,7 @@ SHOTS: list[tuple[str, Prepare]] = [
     ("main-window.png", main_window),
     ("timeline.png", timeline),
     ("details.png", details),
+    ("details-image.png", details_image),
     ("sources.png", sources),
     ("audit.png", audit),
     ("import-options.png", import_options),
@@ -196,7 +264,8 @@ SHOTS: list[tuple[str, Prepare]] = [
     ("ask-date-order.png", ask_date_order),
     ("ask-password.png", ask_password),
     ("shortcuts.png", shortcuts),
-    ("import-progress.png", import_progress),  # last: it leaves the status bar busy
+    ("ocr-progress.png", ocr_progress),  # these two leave the status bar busy
+    ("import-progress.png", import_progress),
 ]
 
 
@@ -218,3 +287,9 @@ def take_screenshots(window: MainWindow, folder: Path) -> list[Path]:
             widget.close()
     window.hide_progress()
     return written
+
+
+# The detail viewers, each drawn on its own; their prepare functions live beside them.
+from ui.viewers.shots import VIEWER_SHOTS  # noqa: E402
+
+SHOTS.extend(VIEWER_SHOTS)

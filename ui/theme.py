@@ -10,6 +10,8 @@ AMBER_LIGHT = QColor("#8a5300")  # assumed times on a light background (AA on wh
 AMBER_DARK = QColor("#f2b866")  # the same on a dark background
 MUTED_LIGHT = QColor("#595959")  # secondary text, AA on white and on a light grey window
 MUTED_DARK = QColor("#b3b3b3")
+OCR_LIGHT = QColor("#efece4")  # the background of machine-read (OCR) text, never evidence
+OCR_DARK = QColor("#35322b")
 ROW_HEIGHT_FACTOR = 2.0
 
 
@@ -37,6 +39,11 @@ def amber() -> QColor:
 def muted() -> QColor:
     """Secondary text (duplicates, hints); darker than Qt's placeholder grey, for contrast."""
     return MUTED_DARK if is_dark(QGuiApplication.palette()) else MUTED_LIGHT
+
+
+def ocr_background() -> QColor:
+    """The muted background that sets text read by OCR apart from evidence text."""
+    return OCR_DARK if is_dark(QGuiApplication.palette()) else OCR_LIGHT
 
 
 def row_height(widget: QWidget) -> int:

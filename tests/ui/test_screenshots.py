@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
+from app.case import Case
+from app.ocr import OcrWord
 from ui.app import needs_offscreen, run
 from ui.screenshots import SHOTS
 
@@ -77,9 +80,37 @@ def test_offscreen_only_without_any_display(monkeypatch: pytest.MonkeyPatch) -> 
     assert not needs_offscreen()
 
 
-def test_demo_screenshots(qtbot: QtBot, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+class OneLineEngine:
+    """A fake OCR engine (the real one takes seconds to load): one line per image."""
+
+    label = "fake engine"
+
+    def read(self, image: object) -> list[OcrWord]:
+        return [OcrWord(4, 4, 60, 16, "jess.r_92", 0), OcrWord(64, 4, 120, 16, "typing", 0)]
+
+
+def test_demo_screenshots(
+    qtbot: QtBot,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     pytest.importorskip("app.demo")
+    from app import ocr
+    from app.demo import demo_case_path
+
+    def fake_ocr(case: Case, **kw: Any) -> ocr.OcrReport:
+        return ocr.run_ocr(case, engine=OneLineEngine(), **kw)
+
+    monkeypatch.setattr("ui.screenshots.run_ocr", fake_ocr)
     assert run(["--demo", "--screenshot", str(tmp_path)]) == 0
     captured = capsys.readouterr()
-    assert str(tmp_path / "main-window.png") in captured.out.split()
+    printed = captured.out.split()
+    assert str(tmp_path / "main-window.png") in printed
     assert captured.err  # the demo build reports its progress on stderr
+    # The picture's details, with the text OCR read in it (just now, for this one image).
+    assert str(tmp_path / "details-image.png") in printed
+    assert QImage(str(tmp_path / "details-image.png")).height() > 400
+    assert QImage(str(tmp_path / "ocr-progress.png")).width() > 400
+    with Case.open(demo_case_path(), readonly=True) as case:
+        assert len(case.search("typing")) == 1

@@ -18,6 +18,8 @@ ACTIONS = {
     "import": "Imported",
     "import.duplicate": "Duplicate recorded",
     "import.failed": "Import failed",
+    "ocr": "Text read by OCR",
+    "setting": "Setting changed",
 }
 
 
@@ -35,6 +37,15 @@ def summary(row: AuditRow) -> str:
         return f"{p.get('name', '')} — same content as source #{p.get('duplicate_of', '?')}"
     if row.action == "import.failed":
         return f"{p.get('path', '')} — {p.get('reason', '')}"
+    if row.action == "ocr":
+        pages = p.get("pages") or []
+        where = f", {display.plural(len(pages), 'page')}" if len(pages) > 1 else ""
+        words = display.plural(int(p.get("words", 0)), "word")
+        return f"item #{p.get('item_id', '?')} — {words}{where}, by {p.get('engine', '?')}"
+    if row.action == "setting":
+        previous = p.get("previous")
+        before = "unset" if previous is None else str(previous)
+        return f"{p.get('key', '')}: {before} → {p.get('value', '')}"
     return ", ".join(f"{k}: {v}" for k, v in p.items())
 
 

@@ -1,11 +1,16 @@
-"""The details pane: the chosen event's full text, its time in full, and its provenance."""
+"""The details pane: the chosen event's full text, its time in full, and its provenance.
+
+An image shows its thumbnail (made off the GUI thread; a placeholder until then), and text
+OCR read in it appears in its own labelled, differently styled block, never mixed with the
+evidence text.
+"""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -21,8 +26,10 @@ from PySide6.QtWidgets import (
 from app.model import SourceRow, TimelineRow
 from app.timeline.clock import iso_utc
 from ui import display, theme
+from ui.ocr import OCR_LABEL, OCR_TIP, THUMB_SIZE, Thumb
 
 SHA_SHORT = 12
+QWIDGETSIZE_MAX = 16_777_215  # Qt's "no maximum" for a widget's size
 
 
 def _muted(label: QLabel) -> QLabel:
@@ -58,11 +65,19 @@ class DetailsPane(QWidget):
         self.note = _selectable(QLabel())
         self.meta = _selectable(_muted(QLabel()))
         self.author = _selectable(QLabel())
+        self.thumb = _muted(QLabel())
+        self.thumb.setObjectName("details-thumbnail")
+        self.thumb.setAccessibleName("Picture")
+        self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.thumb.setFrameShape(QFrame.Shape.StyledPanel)
+        self.thumb.setWordWrap(True)
+        self._thumb_item: int | None = None
         self.text = QPlainTextEdit()
         self.text.setObjectName("details-text")
         self.text.setReadOnly(True)
         self.text.setAccessibleName("Full text")
         self.text.setFrameShape(QFrame.Shape.NoFrame)
+        self.ocr_box = self._build_ocr_box()
 
         self.source = _selectable(QLabel())
         self.sha = _selectable(QLabel())
@@ -101,10 +116,13 @@ class DetailsPane(QWidget):
         col.addWidget(self.note)
         col.addWidget(self.meta)
         col.addWidget(self.author)
+        col.addWidget(self.thumb, 0, Qt.AlignmentFlag.AlignLeft)
         col.addWidget(self.text, 1)
+        col.addWidget(self.ocr_box, 1)
         col.addWidget(rule)
         col.addWidget(title)
         col.addLayout(provenance)
+        col.addStretch(0)  # takes what is left when the text boxes are short
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.placeholder)
@@ -113,13 +131,54 @@ class DetailsPane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
 
+    def _build_ocr_box(self) -> QFrame:
+        """The block OCR text goes in: titled as OCR, italic, on its own muted background."""
+        box = QFrame()
+        box.setObjectName("details-ocr")
+        box.setFrameShape(QFrame.Shape.StyledPanel)
+        box.setAutoFillBackground(True)
+        box.setToolTip(OCR_TIP)
+        background = theme.ocr_background()
+        palette = box.palette()
+        palette.setColor(QPalette.ColorRole.Window, background)
+        palette.setColor(QPalette.ColorRole.Base, background)
+        box.setPalette(palette)
+        self.ocr_title = _muted(QLabel(OCR_LABEL))
+        self.ocr_title.setObjectName("details-ocr-title")
+        bold = self.ocr_title.font()
+        bold.setBold(True)
+        self.ocr_title.setFont(bold)
+        self.ocr_text = QPlainTextEdit()
+        self.ocr_text.setObjectName("details-ocr-text")
+        self.ocr_text.setReadOnly(True)
+        self.ocr_text.setAccessibleName(OCR_LABEL)
+        self.ocr_text.setFrameShape(QFrame.Shape.NoFrame)
+        self.ocr_text.setPalette(palette)
+        italic = self.ocr_text.font()
+        italic.setItalic(True)
+        self.ocr_text.setFont(italic)
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(8, 6, 8, 6)
+        inner.setSpacing(4)
+        inner.addWidget(self.ocr_title)
+        inner.addWidget(self.ocr_text, 1)
+        box.hide()
+        return box
+
     def show_row(
-        self, row: TimelineRow | None, source: SourceRow | None, locator: str, zone_name: str
+        self,
+        row: TimelineRow | None,
+        source: SourceRow | None,
+        locator: str,
+        zone_name: str,
+        *,
+        ocr_text: str = "",
     ) -> None:
-        """Show a row (None clears the pane)."""
+        """Show a row (None clears the pane); `ocr_text` goes in the OCR block, if any."""
         if row is None:
             self.stack.setCurrentWidget(self.placeholder)
             self._sha = ""
+            self._thumb_item = None
             return
         tz = ZoneInfo(zone_name)
         exact = display.is_exact(row.confidence)
@@ -135,6 +194,23 @@ class DetailsPane(QWidget):
         self.author.setText(f"From {row.author}" if row.author else "")
         self.author.setVisible(bool(row.author))
         self.text.setPlainText(row.text or "(no text)")
+        if row.text:
+            self.text.setMaximumHeight(QWIDGETSIZE_MAX)
+            self.text.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        else:  # one line, so a picture's OCR text below gets the room
+            margins = 2 * (self.text.document().documentMargin() + self.text.frameWidth()) + 4
+            self.text.setMaximumHeight(self.text.fontMetrics().lineSpacing() + round(margins))
+            self.text.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.ocr_text.setPlainText(ocr_text)
+        self.ocr_box.setVisible(bool(ocr_text))
+        if row.item_kind == "image":
+            if self._thumb_item != row.item_id:
+                self._thumb_item = row.item_id
+                self._thumb_placeholder("Loading preview…")
+            self.thumb.show()
+        else:
+            self._thumb_item = None
+            self.thumb.hide()
 
         self._sha = source.sha256 if source else ""
         self.source.setText(f"{row.source_name} (#{row.source_id})")
@@ -146,6 +222,36 @@ class DetailsPane(QWidget):
         self.importer.setText(row.importer)
         self.original.setText(row.original or "–")
         self.stack.setCurrentIndex(1)
+
+    @property
+    def thumbnail_item(self) -> int | None:
+        """The item whose thumbnail the pane waits for or shows; None when not an image."""
+        return self._thumb_item
+
+    def set_thumbnail(self, thumb: Thumb) -> bool:
+        """Show a thumbnail made in the background; False (ignored) if another item is shown."""
+        if thumb.item_id != self._thumb_item:
+            return False
+        if thumb.image is None:
+            self._thumb_placeholder(thumb.problem or "No preview.")
+            return True
+        pixmap = QPixmap.fromImage(thumb.image)
+        self.thumb.setText("")
+        self.thumb.setPixmap(pixmap)
+        self.thumb.setFixedSize(pixmap.width() + 2, pixmap.height() + 2)
+        self.thumb.setToolTip("A thumbnail of the picture; the original is kept untouched.")
+        return True
+
+    def _thumb_placeholder(self, message: str) -> None:
+        self.thumb.setPixmap(QPixmap())
+        self.thumb.setText(message)
+        self.thumb.setFixedSize(THUMB_SIZE, THUMB_SIZE * 3 // 4)
+        self.thumb.setToolTip("")
+
+    @property
+    def has_thumbnail(self) -> bool:
+        """Whether a picture (not a placeholder) is shown."""
+        return self.thumb.isVisibleTo(self) and not self.thumb.pixmap().isNull()
 
     @property
     def sha256(self) -> str:
