@@ -1,0 +1,1 @@
+"""Detail viewers: chat, image, PDF, email and plain text, chosen by a `ViewerStack`."""
