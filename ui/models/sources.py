@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
 from app.model import SourceRow
 from ui import display, theme
-
-Index = QModelIndex | QPersistentModelIndex
-_ROOT = QModelIndex()
+from ui.models.base import Index, ReadOnlyTableModel
 
 MAX_WARNINGS_IN_TOOLTIP = 15
 
@@ -37,7 +35,7 @@ def _in_tree_order(rows: list[SourceRow]) -> list[tuple[SourceRow, int]]:
     return out
 
 
-class SourcesModel(QAbstractTableModel):
+class SourcesModel(ReadOnlyTableModel):
     """One row per source: name, how it was read, items, status, warnings."""
 
     NAME, IMPORTER, ITEMS, STATUS, WARNINGS = range(5)
@@ -67,27 +65,13 @@ class SourcesModel(QAbstractTableModel):
         """The source at a table row."""
         return self._rows[row][0] if 0 <= row < len(self._rows) else None
 
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+    def _count(self) -> int:
+        return len(self._rows)
 
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
+    def _header_extra(self, section: int, role: int) -> Any:
         if role == Qt.ItemDataRole.TextAlignmentRole and section in (self.ITEMS, self.WARNINGS):
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
