@@ -9,6 +9,7 @@ write the same bytes and tests can check the dataset against the constants below
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import random
@@ -32,6 +33,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from app.case import SUFFIX, Case
 from app.errors import Cancelled, CaseLocked, EvidenceError, StoreError
+from app.importers.registry import BUILTIN_IMPORTERS
 from app.ingest.job import import_paths
 from app.jobs import CancelToken, Progress, ProgressCallback
 from app.paths import user_data_dir
@@ -42,7 +44,14 @@ log = logging.getLogger(__name__)
 
 # -- the case -----------------------------------------------------------------------------
 
-DEMO_VERSION = "1"
+# The demo is rebuilt when its generator or the set of importers changes, so it always shows
+# what this build of Threadline reads (an older demo may hold PDFs read as opaque files).
+DEMO_VERSION = (
+    "2:"
+    + hashlib.sha256(
+        ",".join(f"{i.NAME}/{i.VERSION}" for i in BUILTIN_IMPORTERS).encode()
+    ).hexdigest()[:12]
+)
 DEMO_CASE_NAME = "Demo - Harassment"
 DEMO_ZONE = "Europe/London"
 DEMO_MARKER = "demo_version"
