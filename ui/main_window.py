@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QImage,
     QKeySequence,
     QUndoStack,
 )
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import items
 from app.case import Case
 from app.errors import EvidenceError
 from app.importers.base import ImportOptions
@@ -44,6 +46,7 @@ from app.jobs import CancelToken, Progress, ProgressCallback
 from app.model import AuditRow, SourceRow
 from app.ocr import SETTING as OCR_SETTING
 from app.ocr import OcrReport, ocr_enabled, pending, set_setting
+from app.timeline.query import EVERYTHING
 from app.verify import VerifyReport
 from ui import display
 from ui.dialogs.ask import DateOrderDialog, PasswordDialog
@@ -64,6 +67,8 @@ from ui.ocr import (
     thumbnail_job,
 )
 from ui.settings import SettingsStore, UiSettings
+from ui.viewers.common import qimage
+from ui.viewers.image import MAX_SIDE
 from ui.views.details import DetailsPane
 from ui.views.tables import make_table, set_widths
 from ui.views.timeline_pane import TimelinePane
@@ -82,6 +87,8 @@ CANCEL_TEXT = {
 AUDIT_ROWS = 500
 THUMB_CACHE = 32  # thumbnails kept in memory; the rest are on disk in derived/thumbnails
 ASKABLE = ("date_order", "password")  # the ImportOptions fields the window can ask about
+DETAILS_WIDTH = 480  # the details dock's first width: room for a chat or a picture
+FIND_SPAN = 500  # timeline rows read after an item's time when looking for its event
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +139,51 @@ class ImportBatch:
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class ViewerLoad:
+    """What the details viewer shows of one item, read off the GUI thread.
+
+    `pixels` is a picture's decoded original (None when not a picture, or none is held);
+    `pixels_failed` says its pixels could not be decoded; `problem` why nothing was read.
+    """
+
+    item_id: int
+    data: items.ViewerData | None
+    pixels: items.Pixels | None = None
+    pixels_failed: bool = False
+    problem: str = ""
+
+
+def load_viewer(case: Case, item_id: int) -> ViewerLoad:
+    """Read an item for its viewer, with a picture's pixels decoded (slow: not on the GUI
+    thread)."""
+    try:
+        data = items.viewer_data(case, item_id)
+    except EvidenceError as exc:
+        return ViewerLoad(item_id, None, problem=f"This item cannot be shown: {exc}")
+    path = data.detail.blob_path
+    if data.detail.kind != "image" or path is None or not path.is_file():
+        return ViewerLoad(item_id, data)
+    try:
+        return ViewerLoad(item_id, data, items.load_pixels(path, MAX_SIDE))
+    except EvidenceError as exc:
+        log.info("pixels of item %d not read: %s", item_id, exc)
+        return ViewerLoad(item_id, data, pixels_failed=True)
+
+
+def find_event(case: Case, item_id: int, ids: array[int]) -> int | None:
+    """The id of the item's earliest event among the timeline's `ids` (in time order), None
+    when it has none there."""
+    first = items.item_detail(case, item_id).first_event
+    if first is None:
+        return None
+    start = case.timeline_position(EVERYTHING, first.ts_utc_us)
+    for row in case.timeline_rows(ids[start : start + FIND_SPAN]):
+        if row.item_id == item_id:
+            return row.event_id
+    return None
+
+
 def read_snapshot(case: Case) -> Snapshot:
     """Read the id list, the sources and the newest audit entries of a case."""
     return Snapshot(case.timeline_ids(), case.sources(), case.audit_rows(limit=AUDIT_ROWS))
@@ -176,6 +228,9 @@ class MainWindow(QMainWindow):
         self._thumbs: OrderedDict[int, Thumb] = OrderedDict()
         self._thumb_running = False
         self._thumb_wanted: int | None = None
+        # The details viewer: likewise one reader job at a time, only the newest wish kept.
+        self._viewer_running = False
+        self._viewer_wanted: int | None = None
 
         # Edits will go through this stack (a later issue); the title's [*] follows it.
         self.undo_stack = QUndoStack(self)
@@ -204,6 +259,9 @@ class MainWindow(QMainWindow):
         self.welcome.open_demo.connect(self.open_demo)
         self.welcome.open_recent.connect(self.open_case)
         self.timeline_pane.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.timeline_pane.table.activated.connect(lambda _index: self.open_details())
+        self.details.viewer.item_activated.connect(self.go_to_item)
+        self.details.viewer.chat.whole_requested.connect(self.want_whole_conversation)
 
         self.setAcceptDrops(True)
         self.resize(1400, 900)
@@ -259,7 +317,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.audit_dock)
         self.resizeDocks(
             [self.sources_dock, self.details_dock],
-            [66 * char, 54 * char],
+            [66 * char, max(54 * char, DETAILS_WIDTH)],
             Qt.Orientation.Horizontal,
         )
         self.resizeDocks([self.audit_dock], [11 * fm.height()], Qt.Orientation.Vertical)
@@ -482,6 +540,7 @@ class MainWindow(QMainWindow):
         self.details.show_row(None, None, "", zone_name)
         self._thumbs.clear()
         self._thumb_wanted = None
+        self._viewer_wanted = None
         self.ocr_toggle.setChecked(ocr_enabled(case))
         self._show_case_ui(True)
         self._update_title()
@@ -496,6 +555,7 @@ class MainWindow(QMainWindow):
         self._batch = None
         self._ocr_queue = None
         self._thumb_wanted = None
+        self._viewer_wanted = None
         if self.job is not None:
             self.job.cancel()
         self.writer.waitForDone()
@@ -624,6 +684,8 @@ class MainWindow(QMainWindow):
         self.details.show_row(row, source, row.locator, zone_name, ocr_text=ocr_text)
         if row.item_kind == "image":
             self.want_thumbnail(row.item_id)
+        if self.details.viewer_item is not None:
+            self.want_viewer(row.item_id)
 
     # -- jobs -----------------------------------------------------------------------------
 
@@ -1129,6 +1191,121 @@ class MainWindow(QMainWindow):
         if self._thumb_wanted is not None:
             self._next_thumbnail()
 
+    # -- the details viewer ---------------------------------------------------------------
+
+    def want_viewer(self, item_id: int) -> None:
+        """Show an item in the details viewer, read by a reader job (the pane says it is
+        loading meanwhile); only the newest wish is shown."""
+        case = self.case
+        if case is None:
+            return
+        if self.sync_loads:
+            self._viewer_loaded(case, load_viewer(case, item_id))
+            return
+        self._viewer_wanted = item_id
+        if not self._viewer_running:
+            self._next_viewer()
+
+    def _next_viewer(self) -> None:
+        case, item_id = self.case, self._viewer_wanted
+        self._viewer_wanted = None
+        if case is None or item_id is None or item_id != self.details.viewer_item:
+            return  # the user moved on before it started
+        self._viewer_running = True
+
+        def job(progress: ProgressCallback, cancel: CancelToken) -> ViewerLoad:
+            return load_viewer(case, item_id)
+
+        runner = JobRunner(job, "viewer")
+        runner.signals.succeeded.connect(lambda loaded: self._viewer_loaded(case, loaded))
+        runner.signals.failed.connect(
+            lambda exc: self._viewer_loaded(
+                case, ViewerLoad(item_id, None, problem=f"This item cannot be shown: {exc}")
+            )
+        )
+        runner.signals.finished.connect(self._viewer_finished)
+        self._launch(runner, self.reader)
+
+    def _viewer_loaded(self, case: Case, loaded: object) -> None:
+        if not isinstance(loaded, ViewerLoad) or self.case is not case:
+            return
+        if loaded.data is None:
+            self.details.show_viewer_problem(loaded.item_id, loaded.problem)
+            return
+        image: QImage | None = None
+        if loaded.pixels is not None:
+            image = qimage(loaded.pixels)
+        elif loaded.pixels_failed:
+            image = QImage()  # the viewer says it cannot be shown, without reading it again
+        self.details.show_data(loaded.data, image)
+
+    def _viewer_finished(self) -> None:
+        self._viewer_running = False
+        if self._viewer_wanted is not None:
+            self._next_viewer()
+
+    def want_whole_conversation(self, item_id: int) -> None:
+        """Load the whole conversation of the chat shown, in a reader job."""
+        case = self.case
+        if case is None:
+            return
+        if self.sync_loads:
+            self._conversation_loaded(case, item_id, items.conversation_all(case, item_id))
+            return
+
+        def job(progress: ProgressCallback, cancel: CancelToken) -> list[items.MessageRow]:
+            return items.conversation_all(case, item_id)
+
+        runner = JobRunner(job, "conversation")
+        runner.signals.succeeded.connect(
+            lambda messages: self._conversation_loaded(case, item_id, messages)
+        )
+        self._launch(runner, self.reader)
+
+    def _conversation_loaded(self, case: Case, item_id: int, messages: object) -> None:
+        if self.case is not case or not isinstance(messages, list):
+            return
+        data = self.details.viewer.data
+        if data is None or self.details.viewer_item != item_id:
+            return
+        if data.detail.item_id == item_id:
+            self.details.viewer.chat.show_messages(messages)
+
+    def open_details(self) -> None:
+        """Show the details dock and move the focus into its viewer (Enter on the timeline)."""
+        if self.case is None:
+            return
+        self._raise_dock(self.details_dock, self.details.focus_target)
+
+    def go_to_item(self, item_id: int) -> None:
+        """Choose an item's event in the timeline (an attachment or look-alike clicked)."""
+        case = self.case
+        if case is None:
+            return
+        ids = self.timeline_model.event_ids()
+        if self.sync_loads:
+            self._event_found(case, item_id, find_event(case, item_id, ids))
+            return
+
+        def job(progress: ProgressCallback, cancel: CancelToken) -> int | None:
+            return find_event(case, item_id, ids)
+
+        runner = JobRunner(job, "find")
+        runner.signals.succeeded.connect(lambda found: self._event_found(case, item_id, found))
+        runner.signals.failed.connect(lambda _exc: self._event_found(case, item_id, None))
+        self._launch(runner, self.reader)
+
+    def _event_found(self, case: Case, item_id: int, event_id: object) -> None:
+        if self.case is not case:
+            return
+        row = self.timeline_model.row_of_event(event_id) if isinstance(event_id, int) else -1
+        if row < 0:
+            self.statusBar().showMessage(f"Item #{item_id} has no event in the timeline.", 6000)
+            return
+        table = self.timeline_pane.table
+        table.selectRow(row)
+        table.scrollTo(self.timeline_model.index(row, 0))
+
     # -- verify ---------------------------------------------------------------------------
 
     def verify(self) -> None:
@@ -1193,7 +1370,7 @@ class MainWindow(QMainWindow):
 
     def show_details(self) -> None:
         """Show the details dock and move the focus to its text."""
-        self._raise_dock(self.details_dock, self.details.text)
+        self._raise_dock(self.details_dock, self.details.focus_target)
 
     def focus_timeline(self) -> None:
         """Move the focus to the timeline."""

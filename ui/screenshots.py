@@ -32,6 +32,7 @@ from ui.ocr import OCR_TITLE, ocr_message
 log = logging.getLogger(__name__)
 
 Prepare = Callable[[MainWindow], QWidget | None]
+SCAN_ROWS = 500  # timeline rows looked at when choosing an event to show
 
 
 def settle() -> None:
@@ -59,11 +60,32 @@ def welcome(window: MainWindow) -> QWidget | None:
     return window if window.case is None else None
 
 
+def _select_chat_message(window: MainWindow) -> bool:
+    """Choose a WhatsApp message with a sender and some text; False when there is none."""
+    model = window.timeline_model
+    for row in range(min(model.rowCount(), SCAN_ROWS)):
+        r = model.row_at(row)
+        if (
+            r is not None
+            and r.item_kind == "message"
+            and r.importer == "whatsapp"
+            and r.author
+            and len(r.text) > 20
+        ):
+            window.focus_timeline()
+            table = window.timeline_pane.table
+            table.selectRow(row)
+            table.scrollTo(model.index(row, 0))
+            return True
+    return False
+
+
 def main_window(window: MainWindow) -> QWidget | None:
-    """The whole window on a case, an event chosen."""
+    """The whole window on a case, a WhatsApp message chosen and shown in the chat viewer."""
     if window.case is None:
         return None
-    _select_first_event(window)
+    if not _select_chat_message(window):
+        _select_first_event(window)
     return window
 
 

@@ -1,5 +1,7 @@
 """The details pane: the chosen event's full text, its time in full, and its provenance.
 
+Items with a viewer (a chat message, a picture, a PDF, an email) show it in place of the
+plain text; the window loads what it shows off the GUI thread and hands it to `show_data`.
 An image shows its thumbnail (made off the GUI thread; a placeholder until then), and text
 OCR read in it appears in its own labelled, differently styled block, never mixed with the
 evidence text.
@@ -10,7 +12,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QPalette, QPixmap
+from PySide6.QtGui import QGuiApplication, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -23,10 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.items import ViewerData
 from app.model import SourceRow, TimelineRow
 from app.timeline.clock import iso_utc
 from ui import display, theme
 from ui.ocr import OCR_LABEL, OCR_TIP, THUMB_SIZE, Thumb
+from ui.viewers.stack import VIEWER_FOR_KIND, ViewerStack
 
 SHA_SHORT = 12
 QWIDGETSIZE_MAX = 16_777_215  # Qt's "no maximum" for a widget's size
@@ -77,6 +81,13 @@ class DetailsPane(QWidget):
         self.text.setReadOnly(True)
         self.text.setAccessibleName("Full text")
         self.text.setFrameShape(QFrame.Shape.NoFrame)
+        # The viewer for the item's kind, in place of the plain text; loaded by the window.
+        self.viewer = ViewerStack()
+        self.viewer.setAccessibleName("Viewer")
+        for view in (self.viewer.chat, self.viewer.image, self.viewer.pdf, self.viewer.email):
+            view.provenance.hide()  # the pane's own provenance block says it all
+        self.viewer.hide()
+        self._viewer_item: int | None = None
         self.ocr_box = self._build_ocr_box()
 
         self.source = _selectable(QLabel())
@@ -118,6 +129,7 @@ class DetailsPane(QWidget):
         col.addWidget(self.author)
         col.addWidget(self.thumb, 0, Qt.AlignmentFlag.AlignLeft)
         col.addWidget(self.text, 1)
+        col.addWidget(self.viewer, 3)
         col.addWidget(self.ocr_box, 1)
         col.addWidget(rule)
         col.addWidget(title)
@@ -179,6 +191,8 @@ class DetailsPane(QWidget):
             self.stack.setCurrentWidget(self.placeholder)
             self._sha = ""
             self._thumb_item = None
+            self._viewer_item = None
+            self.viewer.clear()
             return
         tz = ZoneInfo(zone_name)
         exact = display.is_exact(row.confidence)
@@ -203,6 +217,19 @@ class DetailsPane(QWidget):
             self.text.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.ocr_text.setPlainText(ocr_text)
         self.ocr_box.setVisible(bool(ocr_text))
+        if row.item_kind in VIEWER_FOR_KIND:
+            if self.viewer.zone_name != zone_name:
+                self.viewer.set_zone(zone_name)
+            if self._viewer_item != row.item_id:
+                self._viewer_item = row.item_id
+                self.viewer.show_message("Loading…")
+            self.text.hide()
+            self.viewer.show()
+        else:
+            self._viewer_item = None
+            self.viewer.clear()
+            self.viewer.hide()
+            self.text.show()
         if row.item_kind == "image":
             if self._thumb_item != row.item_id:
                 self._thumb_item = row.item_id
@@ -222,6 +249,32 @@ class DetailsPane(QWidget):
         self.importer.setText(row.importer)
         self.original.setText(row.original or "–")
         self.stack.setCurrentIndex(1)
+
+    @property
+    def viewer_item(self) -> int | None:
+        """The item whose viewer the pane waits for or shows; None when it shows plain text."""
+        return self._viewer_item
+
+    def show_data(self, data: ViewerData, image: QImage | None = None) -> bool:
+        """Show what the window loaded for the viewer; False (ignored) if another item is
+        shown now."""
+        if data.detail.item_id != self._viewer_item:
+            return False
+        self.viewer.show_data(data, image=image)
+        return True
+
+    def show_viewer_problem(self, item_id: int, message: str) -> bool:
+        """Say why the item's viewer cannot show it; False if another item is shown now."""
+        if item_id != self._viewer_item:
+            return False
+        self.viewer.show_message(message)
+        return True
+
+    @property
+    def focus_target(self) -> QWidget:
+        """Where the keyboard goes when the pane is opened: the viewer, else the text."""
+        shown = self.viewer.currentWidget()
+        return shown if shown is not None and self.viewer.isVisibleTo(self) else self.text
 
     @property
     def thumbnail_item(self) -> int | None:
