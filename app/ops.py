@@ -103,3 +103,54 @@ def _drop_if_unused(s: Session, person_id: int) -> None:
         person = s.get(Person, person_id)
         if person is not None:
             s.delete(person)
+
+
+@dataclass(slots=True)
+class UnlinkParticipants:
+    """Take participants away from the persons they were attributed to.
+
+    The persons are kept (an attribution may be restored, and a person may carry notes), so
+    `revert` links each participant back to exactly the person it had.
+    """
+
+    participant_ids: tuple[int, ...]
+    label: str = "Unlink accounts from their person"
+    _before: dict[int, int | None] = field(default_factory=dict)
+
+    def apply(self, case: Case) -> Changes:
+        """Unlink, remembering each participant's person."""
+        with case.write() as s:
+            rows = s.execute(
+                select(Participant.id, Participant.person_id).where(
+                    Participant.id.in_(self.participant_ids)
+                )
+            ).all()
+            if len(rows) != len(set(self.participant_ids)):
+                raise EvidenceError("some of these participants do not exist")
+            self._before = {row[0]: row[1] for row in rows}
+            s.execute(
+                update(Participant)
+                .where(Participant.id.in_(self.participant_ids))
+                .values(person_id=None)
+            )
+            case.audit(
+                s,
+                "participants.unlink",
+                {
+                    "participants": list(self.participant_ids),
+                    "persons": sorted({p for p in self._before.values() if p is not None}),
+                },
+            )
+        return Changes(participants=True)
+
+    def revert(self, case: Case) -> Changes:
+        """Link every participant back to the person it had."""
+        with case.write() as s:
+            for pid, person in self._before.items():
+                s.execute(update(Participant).where(Participant.id == pid).values(person_id=person))
+            case.audit(
+                s,
+                "participants.link",
+                {"participants": list(self.participant_ids), "undo": True},
+            )
+        return Changes(participants=True)

@@ -9,7 +9,7 @@ import pytest
 from app.case import Case
 from app.cli import main
 from app.ingest.job import import_paths
-from app.ops import LinkParticipants
+from app.ops import LinkParticipants, UnlinkParticipants
 from app.people import participants, suggest_links
 
 
@@ -66,3 +66,20 @@ def test_cli_participants_and_link(two_sources: Case, capsys: pytest.CaptureFixt
     assert main(["participants", folder]) == 0
     assert out.count("Daniel Hughes") == 0
     assert capsys.readouterr().out.count("→ Daniel Hughes") == 2
+
+
+def test_unlink_keeps_the_person_and_undo_restores_the_link(two_sources: Case) -> None:
+    (suggestion,) = suggest_links(two_sources)
+    LinkParticipants(suggestion.participant_ids, person_name="Daniel Hughes").apply(two_sources)
+    first = suggestion.participant_ids[0]
+    person = next(p.person_id for p in participants(two_sources) if p.id == first)
+
+    unlink = UnlinkParticipants((first,))
+    unlink.apply(two_sources)
+    rows = {p.id: p for p in participants(two_sources)}
+    assert rows[first].person_id is None
+    assert rows[suggestion.participant_ids[1]].person_id == person  # the other stays linked
+    assert two_sources.audit_rows()[0].action == "participants.unlink"
+
+    unlink.revert(two_sources)
+    assert {p.id: p.person_id for p in participants(two_sources)}[first] == person
