@@ -7,8 +7,10 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import (
@@ -21,10 +23,12 @@ from PySide6.QtGui import (
     QUndoStack,
 )
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDockWidget,
     QFileDialog,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -43,10 +47,10 @@ from app.errors import EvidenceError
 from app.importers.base import ImportOptions
 from app.ingest.job import FileResult, ImportReport
 from app.jobs import CancelToken, Progress, ProgressCallback
-from app.model import AuditRow, SourceRow
+from app.model import AuditRow, SourceRow, TimelineRow
 from app.ocr import SETTING as OCR_SETTING
 from app.ocr import OcrReport, ocr_enabled, pending, set_setting
-from app.timeline.query import EVERYTHING
+from app.timeline.query import EVERYTHING, TimelineFilter
 from app.verify import VerifyReport
 from ui import display
 from ui.dialogs.ask import DateOrderDialog, PasswordDialog
@@ -55,6 +59,7 @@ from ui.dialogs.import_summary import ImportSummary, date_example
 from ui.dialogs.shortcuts import ShortcutsDialog, shortcut_text
 from ui.errors import show_error
 from ui.models import AuditModel, SourcesModel, TimelineModel
+from ui.models.timeline import PAGE_SIZE
 from ui.ocr import (
     OCR_TITLE,
     EngineFactory,
@@ -70,6 +75,7 @@ from ui.settings import SettingsStore, UiSettings
 from ui.viewers.common import qimage
 from ui.viewers.image import MAX_SIDE
 from ui.views.details import DetailsPane
+from ui.views.filter_bar import SearchBox, parse_when, search_terms
 from ui.views.tables import make_table, set_widths
 from ui.views.timeline_pane import TimelinePane
 from ui.views.welcome import WelcomePage
@@ -98,6 +104,7 @@ class Snapshot:
     ids: array[int]
     sources: list[SourceRow]
     audit: list[AuditRow]
+    total: int = -1  # every event of the case, when `ids` is filtered
 
 
 @dataclass(slots=True)
@@ -171,22 +178,26 @@ def load_viewer(case: Case, item_id: int) -> ViewerLoad:
         return ViewerLoad(item_id, data, pixels_failed=True)
 
 
-def find_event(case: Case, item_id: int, ids: array[int]) -> int | None:
-    """The id of the item's earliest event among the timeline's `ids` (in time order), None
-    when it has none there."""
+def find_event(
+    case: Case, item_id: int, ids: array[int], f: TimelineFilter = EVERYTHING
+) -> int | None:
+    """The id of the item's earliest event among the timeline's `ids` (in time order, under
+    the filter `f` that built them), None when it has none there."""
     first = items.item_detail(case, item_id).first_event
     if first is None:
         return None
-    start = case.timeline_position(EVERYTHING, first.ts_utc_us)
+    start = case.timeline_position(f, first.ts_utc_us)
     for row in case.timeline_rows(ids[start : start + FIND_SPAN]):
         if row.item_id == item_id:
             return row.event_id
     return None
 
 
-def read_snapshot(case: Case) -> Snapshot:
-    """Read the id list, the sources and the newest audit entries of a case."""
-    return Snapshot(case.timeline_ids(), case.sources(), case.audit_rows(limit=AUDIT_ROWS))
+def read_snapshot(case: Case, f: TimelineFilter = EVERYTHING) -> Snapshot:
+    """Read the id list (under a filter), the sources and the newest audit entries of a case."""
+    ids = case.timeline_ids(f)
+    total = len(ids) if f.is_everything else case.timeline_count()
+    return Snapshot(ids, case.sources(), case.audit_rows(limit=AUDIT_ROWS), total)
 
 
 class MainWindow(QMainWindow):
@@ -231,6 +242,9 @@ class MainWindow(QMainWindow):
         # The details viewer: likewise one reader job at a time, only the newest wish kept.
         self._viewer_running = False
         self._viewer_wanted: int | None = None
+        # The search and filters the timeline shows; the event to keep chosen across a reload.
+        self.timeline_filter: TimelineFilter = EVERYTHING
+        self._keep_event: int | None = None
 
         # Edits will go through this stack (a later issue); the title's [*] follows it.
         self.undo_stack = QUndoStack(self)
@@ -253,6 +267,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
+        self.timeline_pane.filters.changed.connect(self.apply_filters)
 
         self.welcome.new_case.connect(self.new_case)
         self.welcome.open_case.connect(self.choose_case)
@@ -377,6 +392,33 @@ class MainWindow(QMainWindow):
         a("show_audit", "Show &audit log", ["Ctrl+2"], self.show_audit, "Show the audit log")
         a("focus_timeline", "Focus &timeline", ["Ctrl+3"], self.focus_timeline, "Go to timeline")
         a("show_details", "Show &details", ["Ctrl+4"], self.show_details, "Show the event details")
+        a("find", "&Search the timeline", ["/", "Ctrl+F"], self.focus_search, "Search the text")
+        a("find_next", "&Next row", ["F3"], self.find_next, "Go to the next row (next hit)")
+        a("find_previous", "&Previous row", ["Shift+F3"], self.find_previous, "Previous row")
+        # n / Shift+N only while the timeline has the focus (elsewhere they are typing).
+        for name, text, key, slot in (
+            ("table_next", "Next row (in the timeline)", "N", self.find_next),
+            ("table_previous", "Previous row (in the timeline)", "Shift+N", self.find_previous),
+        ):
+            action = a(name, text, [key], slot, text)
+            self.removeAction(action)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            self.timeline_pane.table.addAction(action)
+        a("jump_to_date", "&Go to date…", ["G", "Ctrl+G"], self.ask_jump, "Go to a date and time")
+        a(
+            "focus_filters",
+            "&Filters",
+            ["Ctrl+Shift+F"],
+            self.focus_filters,
+            "Move to the filters above the timeline",
+        )
+        a(
+            "clear_filters",
+            "C&lear search and filters",
+            ["Ctrl+Shift+Del"],
+            self.clear_filters,
+            "Show every event again",
+        )
         a(
             "shortcuts",
             "&Keyboard shortcuts",
@@ -419,6 +461,12 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         for name in ("show_sources", "show_audit", "focus_timeline", "show_details"):
             view_menu.addAction(acts[name])
+        find_menu = bar.addMenu("&Find")
+        for name in ("find", "find_next", "find_previous", "jump_to_date"):
+            find_menu.addAction(acts[name])
+        find_menu.addSeparator()
+        find_menu.addAction(acts["focus_filters"])
+        find_menu.addAction(acts["clear_filters"])
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(acts["shortcuts"])
 
@@ -442,6 +490,11 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
+        self.search_box = SearchBox()
+        self.search_box.setToolTip(f"Search the timeline ({shortcut_text(acts['find'])})")
+        self.search_box.returnPressed.connect(self.run_search)
+        self.search_box.cleared.connect(self.clear_search)
+        bar.addWidget(self.search_box)
         bar.addAction(acts["shortcuts"])
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         self.toolbar = bar
@@ -463,6 +516,10 @@ class MainWindow(QMainWindow):
         for w in (self.job_label, self.job_bar, self.job_cancel):
             status.addWidget(w)
             w.hide()
+        self.filter_label = QLabel()
+        self.filter_label.setObjectName("filter-summary")
+        self.filter_label.setContentsMargins(0, 0, 12, 0)
+        status.addPermanentWidget(self.filter_label)
         self.counts_label = QLabel()
         self.counts_label.setObjectName("counts")
         self.counts_label.setContentsMargins(0, 0, 8, 0)
@@ -542,6 +599,7 @@ class MainWindow(QMainWindow):
         self._thumb_wanted = None
         self._viewer_wanted = None
         self.ocr_toggle.setChecked(ocr_enabled(case))
+        self._reset_filters()
         self._show_case_ui(True)
         self._update_title()
         self._update_enabled()
@@ -569,6 +627,7 @@ class MainWindow(QMainWindow):
         self.audit_model.set_rows([])
         self._thumbs.clear()
         self.ocr_toggle.setChecked(False)
+        self._reset_filters()
         self._show_case_ui(False)
         self._update_title()
         self._update_enabled()
@@ -607,8 +666,22 @@ class MainWindow(QMainWindow):
         self.ocr_toggle.setEnabled(has_case)
         acts["cancel_job"].setEnabled(busy and self.job_kind in CANCEL_TEXT)
         acts["cancel_job"].setText(CANCEL_TEXT.get(self.job_kind, CANCEL_TEXT["import"]))
-        for name in ("show_sources", "show_audit", "focus_timeline", "show_details"):
+        for name in (
+            "show_sources",
+            "show_audit",
+            "focus_timeline",
+            "show_details",
+            "find",
+            "find_next",
+            "find_previous",
+            "table_next",
+            "table_previous",
+            "jump_to_date",
+            "focus_filters",
+            "clear_filters",
+        ):
             acts[name].setEnabled(has_case)
+        self.search_box.setEnabled(has_case)
         self.welcome.demo_button.setEnabled(not busy)
 
     def _fill_recent_menu(self) -> None:
@@ -633,12 +706,13 @@ class MainWindow(QMainWindow):
             return
         self._generation += 1
         generation = self._generation
+        f = self.timeline_filter
         if self.sync_loads:
-            self._install(generation, read_snapshot(case))
+            self._install(generation, read_snapshot(case, f))
             return
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> Snapshot:
-            return read_snapshot(case)
+            return read_snapshot(case, f)
 
         runner = JobRunner(job, "load")
         runner.signals.succeeded.connect(lambda snap: self._install(generation, snap))
@@ -652,21 +726,31 @@ class MainWindow(QMainWindow):
         keep = (
             self.timeline_model.data(current, TimelineModel.EventIdRole)
             if current.isValid()
-            else None
+            else self._keep_event
         )
+        self._keep_event = None
         self.sources_model.set_rows(snap.sources)
         self.audit_model.set_rows(snap.audit, self.case.zone)
+        self.timeline_pane.filters.set_platforms([s.importer for s in snap.sources if s.importer])
         self.timeline_model.set_ids(snap.ids)
         self.details.show_row(None, None, "", self.timeline_model.zone_name)
-        if keep is not None:
-            row = self.timeline_model.row_of_event(int(keep))
-            if row >= 0:
-                self.timeline_pane.table.selectRow(row)
-        self.counts_label.setText(
-            f"{display.plural(len(snap.ids), 'event')} · "
-            f"{display.plural(len(snap.sources), 'source')}"
-        )
+        row = self.timeline_model.row_of_event(int(keep)) if keep is not None else -1
+        if row < 0 and self.timeline_filter.search and snap.ids:
+            row = 0  # a new search lands on its first hit
+        if row >= 0:
+            self.timeline_pane.table.selectRow(row)
+        self.counts_label.setText(self._counts_text(snap))
         self.loaded.emit()
+
+    def _counts_text(self, snap: Snapshot) -> str:
+        f = self.timeline_filter
+        shown = len(snap.ids)
+        total = snap.total if snap.total >= 0 else shown
+        if f.search:
+            return f"{display.plural(shown, 'hit')} · {display.plural(total, 'event')}"
+        if not f.is_everything:
+            return f"{shown:,} of {display.plural(total, 'event')} shown"
+        return f"{display.plural(shown, 'event')} · {display.plural(len(snap.sources), 'source')}"
 
     def _load_failed(self, generation: int, exc: object) -> None:
         if generation == self._generation and isinstance(exc, BaseException):
@@ -1238,6 +1322,7 @@ class MainWindow(QMainWindow):
         elif loaded.pixels_failed:
             image = QImage()  # the viewer says it cannot be shown, without reading it again
         self.details.show_data(loaded.data, image)
+        self._highlight_hits()
 
     def _viewer_finished(self) -> None:
         self._viewer_running = False
@@ -1283,12 +1368,13 @@ class MainWindow(QMainWindow):
         if case is None:
             return
         ids = self.timeline_model.event_ids()
+        f = self.timeline_filter
         if self.sync_loads:
-            self._event_found(case, item_id, find_event(case, item_id, ids))
+            self._event_found(case, item_id, find_event(case, item_id, ids, f))
             return
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> int | None:
-            return find_event(case, item_id, ids)
+            return find_event(case, item_id, ids, f)
 
         runner = JobRunner(job, "find")
         runner.signals.succeeded.connect(lambda found: self._event_found(case, item_id, found))
@@ -1305,6 +1391,173 @@ class MainWindow(QMainWindow):
         table = self.timeline_pane.table
         table.selectRow(row)
         table.scrollTo(self.timeline_model.index(row, 0))
+
+    # -- search, filters and jump to date ------------------------------------------------
+
+    def focus_search(self) -> None:
+        """Move the focus to the search box, its text selected."""
+        if self.case is None:
+            return
+        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_box.selectAll()
+
+    def run_search(self) -> None:
+        """Show only the events whose text (or OCR text) matches the search box."""
+        self._set_filter(replace(self.timeline_filter, search=self.search_box.text()))
+
+    def clear_search(self) -> None:
+        """Drop the search (the filters stay) and go back to the timeline."""
+        self.search_box.clear()
+        self._set_filter(replace(self.timeline_filter, search=""))
+        self.focus_timeline()
+
+    def apply_filters(self) -> None:
+        """Show the events the filter bar lets through (the search stays)."""
+        bar = self.timeline_pane.filters
+        self._set_filter(bar.filter(self.timeline_model.zone_name, self.timeline_filter.search))
+
+    def focus_filters(self) -> None:
+        """Move the focus to the first filter above the timeline."""
+        if self.case is not None:
+            self.timeline_pane.filters.focus_first()
+
+    def clear_filters(self) -> None:
+        """Drop the search and every filter: the whole timeline again."""
+        self.search_box.clear()
+        bar = self.timeline_pane.filters
+        bar.blockSignals(True)
+        try:
+            bar.clear()
+        finally:
+            bar.blockSignals(False)
+        self._set_filter(EVERYTHING)
+
+    def _reset_filters(self) -> None:
+        bar = self.timeline_pane.filters
+        bar.blockSignals(True)
+        try:
+            bar.clear()
+            bar.set_platforms([])
+        finally:
+            bar.blockSignals(False)
+        self.search_box.clear()
+        self.timeline_filter = EVERYTHING
+        self._keep_event = None
+        self.timeline_pane.set_filtered(False)
+        self._update_filter_status()
+
+    def _update_filter_status(self) -> None:
+        f = self.timeline_filter
+        parts = []
+        if f.search:
+            parts.append(f"Search “{display.one_line(f.search, 40)}”")
+        summary = self.timeline_pane.filters.summary()
+        if summary:
+            parts.append(summary)
+        self.filter_label.setText(" · ".join(parts))
+
+    def _set_filter(self, f: TimelineFilter) -> None:
+        """Show the timeline under `f`: its first page at once (which also checks the search
+        can run), then the full id list from a reader job (the GUI thread never builds it)."""
+        if f == self.timeline_filter:
+            return
+        case = self.case
+        if case is None:
+            self.timeline_filter = f
+            return
+        first: list[TimelineRow] | None = None
+        try:
+            first = case.timeline_page(f, limit=PAGE_SIZE)
+        except EvidenceError as exc:  # a search with nothing to look for
+            self.statusBar().showMessage(f"Not searched: {exc}", 8000)
+            return
+        except Exception as exc:  # noqa: BLE001 - the reader job reports it
+            log.info("first page of the filter not read: %s", exc)
+        self.timeline_filter = f
+        self.timeline_pane.set_filtered(not f.is_everything)
+        self._update_filter_status()
+        current = self.timeline_pane.table.currentIndex()
+        if current.isValid():
+            keep = self.timeline_model.data(current, TimelineModel.EventIdRole)
+            self._keep_event = int(keep) if keep is not None else None
+        if first is not None and not self.sync_loads:
+            self.timeline_model.set_ids(array("q", (r.event_id for r in first)))
+            self.counts_label.setText("Counting…")
+        self.refresh()
+
+    def _step(self, delta: int) -> None:
+        count = self.timeline_model.rowCount()
+        if self.case is None or not count:
+            return
+        table = self.timeline_pane.table
+        current = table.currentIndex()
+        row = current.row() + delta if current.isValid() else (0 if delta > 0 else count - 1)
+        if not 0 <= row < count:
+            row %= count
+            where = "first" if delta > 0 else "last"
+            self.statusBar().showMessage(f"Wrapped round to the {where} row.", 3000)
+        table.selectRow(row)
+        table.scrollTo(self.timeline_model.index(row, 0))
+
+    def find_next(self) -> None:
+        """Choose the next row of the timeline (the next hit while searching)."""
+        self._step(1)
+
+    def find_previous(self) -> None:
+        """Choose the previous row of the timeline (the previous hit while searching)."""
+        self._step(-1)
+
+    def ask_jump(self) -> QInputDialog | None:
+        """Ask for a date and time (in the case zone) and go to the first event from it."""
+        if self.case is None:
+            return None
+        zone_name = self.timeline_model.zone_name
+        dialog = QInputDialog(self)
+        dialog.setObjectName("jump-to-date")
+        dialog.setWindowTitle("Go to date")
+        dialog.setInputMode(QInputDialog.InputMode.TextInput)
+        dialog.setLabelText(f"Date, or date and time, in {zone_name} (YYYY-MM-DD HH:MM):")
+        current = self.timeline_pane.table.currentIndex()
+        row = self.timeline_model.row_at(current.row()) if current.isValid() else None
+        if row is not None:
+            when = datetime.fromtimestamp(row.ts_utc_us / 1_000_000, ZoneInfo(zone_name))
+            dialog.setTextValue(when.strftime("%Y-%m-%d %H:%M"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(self.jump_to)
+        dialog.open()
+        return dialog
+
+    def jump_to(self, text: str) -> int:
+        """Choose the first event at or after `YYYY-MM-DD[ HH:MM]` in the case zone under the
+        current search and filters; returns its row, -1 when there is none or no date."""
+        case = self.case
+        if case is None:
+            return -1
+        when = parse_when(text, self.timeline_model.zone_name)
+        if when is None:
+            self.statusBar().showMessage("Not a date: write YYYY-MM-DD or YYYY-MM-DD HH:MM.", 6000)
+            return -1
+        count = self.timeline_model.rowCount()
+        if not count:
+            return -1
+        row = case.timeline_position(self.timeline_filter, when)
+        if row >= count:
+            row = count - 1
+            self.statusBar().showMessage("No event from that time: showing the last one.", 6000)
+        table = self.timeline_pane.table
+        table.selectRow(row)
+        table.scrollTo(
+            self.timeline_model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop
+        )
+        table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return row
+
+    def _highlight_hits(self) -> None:
+        """Mark the search's terms in the viewer shown, when it can (the PDF viewer)."""
+        search = self.timeline_filter.search
+        viewer = self.details.viewer
+        if search and viewer.currentWidget() is viewer.pdf:
+            viewer.pdf.highlight(search_terms(search))
 
     # -- verify ---------------------------------------------------------------------------
 

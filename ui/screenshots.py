@@ -315,3 +315,29 @@ def take_screenshots(window: MainWindow, folder: Path) -> list[Path]:
 from ui.viewers.shots import VIEWER_SHOTS  # noqa: E402
 
 SHOTS.extend(VIEWER_SHOTS)
+
+# The pattern-of-contact charts and the participants panel, each on its own.
+from ui.views.shots import VIEW_SHOTS  # noqa: E402
+
+SHOTS.extend(VIEW_SHOTS)
+
+
+def timeline_search(window: MainWindow) -> QWidget | None:
+    """The window searching the timeline (the demo case for "pictures"); leaves it searched."""
+    case = window.case
+    if case is None:
+        return None
+    word = "pictures"
+    if not case.setting(DEMO_MARKER):
+        first = case.timeline_rows(window.timeline_model.event_ids()[:1])
+        words = first[0].text.split() if first else []
+        if not words:
+            return None
+        word = words[0]
+    window.hide_progress()  # the progress shots leave made-up jobs showing
+    window.search_box.setText(word)
+    window.run_search()
+    return window
+
+
+SHOTS.append(("timeline-search.png", timeline_search))

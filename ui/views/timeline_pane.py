@@ -8,12 +8,14 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, 
 
 from ui import display, theme
 from ui.models.timeline import TimelineModel
+from ui.views.filter_bar import FilterBar
 from ui.views.tables import make_table, set_widths
 
 EMPTY_TEXT = (
     "No events yet.\n\nImport chat exports, emails, photos or documents with "
     "Import files (Ctrl+I) or Import folder (Ctrl+Shift+I),\nor drop them onto this window."
 )
+NO_MATCH_TEXT = "No events match the search and filters.\n\nClear them to see every event."
 
 
 class TimelinePane(QWidget):
@@ -23,6 +25,8 @@ class TimelinePane(QWidget):
         super().__init__(parent)
         self.setObjectName("timeline-pane")
         self.model = model
+        self.filtered = False  # a search or filter narrows the rows
+        self.filters = FilterBar()
 
         self.title = QLabel("Timeline")
         font = self.title.font()
@@ -68,6 +72,7 @@ class TimelinePane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(bar)
+        layout.addWidget(self.filters)
         layout.addWidget(self.stack, 1)
         model.modelReset.connect(self._update)
         self._update()
@@ -81,7 +86,13 @@ class TimelinePane(QWidget):
             f"<span style='color:{amber}'>{display.APPROX}</span> time zone assumed or "
             "time taken from the file"
         )
+        self.empty.setText(NO_MATCH_TEXT if self.filtered else EMPTY_TEXT)
         self.stack.setCurrentWidget(self.table if count else self.empty)
+
+    def set_filtered(self, on: bool) -> None:
+        """Say whether a search or filter narrows the rows (for the empty state's text)."""
+        self.filtered = on
+        self._update()
 
     def focus_table(self) -> None:
         """Put the keyboard focus in the table, on the current row or the first one."""

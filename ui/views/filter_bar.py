@@ -1,0 +1,289 @@
+"""The search box and the one-line filter bar above the timeline, and jump-to-date parsing."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QDate, QEvent, Qt, Signal
+from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
+
+from app.model import Confidence, ItemKind
+from app.timeline.query import TimelineFilter
+
+NO_DATE = QDate(1970, 1, 1)  # the date edits' minimum, shown as "Any": no limit
+TIME_CHOICES = (
+    ("All times", ""),
+    ("Assumed times only", "assumed"),
+    ("Exact times only", "exact"),
+)
+_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+_WHEN = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2}))?\s*$")
+
+
+def search_terms(query: str) -> list[str]:
+    """The words and phrases of a search, without quotes or `*`, for a viewer to highlight."""
+    terms = []
+    for phrase, word in _TOKEN.findall(query):
+        text = (phrase or word).strip().rstrip("*")
+        if text and text.upper() not in ("AND", "OR", "NOT"):
+            terms.extend(text.split())
+    return terms
+
+
+def local_us(day: date, zone_name: str, hour: int = 0, minute: int = 0) -> int:
+    """UTC microseconds of a wall-clock time in a zone (the earlier one when it repeats)."""
+    moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone_name))
+    return int(moment.timestamp()) * 1_000_000
+
+
+def parse_when(text: str, zone_name: str) -> int | None:
+    """`YYYY-MM-DD[ HH:MM]` in the zone as UTC microseconds; None when it is not one."""
+    m = _WHEN.match(text)
+    if m is None:
+        return None
+    try:
+        day = date(int(m[1]), int(m[2]), int(m[3]))
+        hour, minute = (int(m[4]), int(m[5])) if m[4] else (0, 0)
+        if not (0 <= hour < 24 and 0 <= minute < 60):
+            return None
+        return local_us(day, zone_name, hour, minute)
+    except ValueError:
+        return None
+
+
+def _day(d: QDate) -> date:
+    return date(d.year(), d.month(), d.day())
+
+
+class SearchBox(QLineEdit):
+    """The toolbar's search field: Enter searches, Esc clears the search."""
+
+    cleared = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("search-box")
+        self.setPlaceholderText('Search: words, "phrases", prefix*')
+        self.setAccessibleName("Search the timeline")
+        self.setClearButtonEnabled(True)
+        self.setMinimumWidth(32 * self.fontMetrics().averageCharWidth())
+
+    def event(self, e: QEvent) -> bool:
+        # Esc belongs to the box while it has focus, not to the window's Cancel action.
+        if (
+            e.type() == QEvent.Type.ShortcutOverride
+            and isinstance(e, QKeyEvent)
+            and e.key() == Qt.Key.Key_Escape
+        ):
+            e.accept()
+            return True
+        return super().event(e)
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:
+        if e.key() == Qt.Key.Key_Escape:
+            self.clear()
+            self.cleared.emit()
+            return
+        super().keyPressEvent(e)
+
+
+def _menu_button(name: str, label: str, parent: QWidget) -> tuple[QToolButton, QMenu]:
+    button = QToolButton(parent)
+    button.setObjectName(name)
+    button.setText(label)
+    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    menu = QMenu(button)
+    button.setMenu(menu)
+    return button, menu
+
+
+class FilterBar(QWidget):
+    """Dates, kinds, platforms, participant, time confidence and OCR: one compact line."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("filter-bar")
+        self._quiet = False
+
+        self.date_from = self._date_edit("filter-from", "From date")
+        self.date_to = self._date_edit("filter-to", "To date")
+        self.kind_button, self.kind_menu = _menu_button("filter-kind", "Kind", self)
+        self.kind_actions: dict[str, QAction] = {}
+        for kind in ItemKind:
+            action = self.kind_menu.addAction(kind.value.capitalize())
+            action.setCheckable(True)
+            action.toggled.connect(self._emit)
+            self.kind_actions[kind.value] = action
+        self.platform_button, self.platform_menu = _menu_button("filter-platform", "Platform", self)
+        self.platform_actions: dict[str, QAction] = {}
+        self.participant = QLineEdit()
+        self.participant.setObjectName("filter-participant")
+        self.participant.setPlaceholderText("Participant")
+        self.participant.setAccessibleName("Participant name, number or handle")
+        self.participant.setClearButtonEnabled(True)
+        chars = self.fontMetrics().averageCharWidth()
+        self.participant.setMinimumWidth(12 * chars)
+        self.participant.setMaximumWidth(22 * chars)
+        self.participant.editingFinished.connect(self._participant_done)
+        self._participant_value = ""
+        self.times = QComboBox()
+        self.times.setObjectName("filter-times")
+        self.times.setAccessibleName("Time confidence")
+        for text, value in TIME_CHOICES:
+            self.times.addItem(text, value)
+        self.times.currentIndexChanged.connect(self._emit)
+        self.has_ocr = QCheckBox("Has OCR text")
+        self.has_ocr.setObjectName("filter-ocr")
+        self.has_ocr.toggled.connect(self._emit)
+        self.clear_button = QPushButton("Clear filters")
+        self.clear_button.setObjectName("filter-clear")
+        self.clear_button.clicked.connect(self.clear)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 0, 12, 6)
+        layout.setSpacing(6)
+        layout.addWidget(QLabel("From"))
+        layout.addWidget(self.date_from)
+        layout.addWidget(QLabel("to"))
+        layout.addWidget(self.date_to)
+        for w in (
+            self.kind_button,
+            self.platform_button,
+            self.participant,
+            self.times,
+            self.has_ocr,
+        ):
+            layout.addWidget(w)
+        layout.addStretch(1)
+        layout.addWidget(self.clear_button)
+        self._update_labels()
+
+    def _date_edit(self, name: str, accessible: str) -> QDateEdit:
+        edit = QDateEdit()
+        edit.setObjectName(name)
+        edit.setAccessibleName(accessible)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setMinimumDate(NO_DATE)
+        edit.setSpecialValueText("Any")
+        edit.setDate(NO_DATE)
+        edit.dateChanged.connect(self._emit)
+        return edit
+
+    def _participant_done(self) -> None:
+        value = self.participant.text().strip()
+        if value != self._participant_value:
+            self._participant_value = value
+            self._emit()
+
+    def _emit(self, *_: object) -> None:
+        self._update_labels()
+        if not self._quiet:
+            self.changed.emit()
+
+    def _update_labels(self) -> None:
+        kinds = self.checked(self.kind_actions)
+        self.kind_button.setText(f"Kind ({len(kinds)})" if kinds else "Kind")
+        platforms = self.checked(self.platform_actions)
+        self.platform_button.setText(f"Platform ({len(platforms)})" if platforms else "Platform")
+
+    @staticmethod
+    def checked(actions: dict[str, QAction]) -> tuple[str, ...]:
+        """The values whose menu entries are ticked."""
+        return tuple(v for v, a in actions.items() if a.isChecked())
+
+    def set_platforms(self, platforms: list[str]) -> None:
+        """Offer these importers (the case's sources') as platforms, keeping ticks."""
+        ticked = set(self.checked(self.platform_actions))
+        self.platform_menu.clear()
+        self.platform_actions = {}
+        for name in sorted(set(platforms)):
+            action = self.platform_menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(name in ticked)
+            action.toggled.connect(self._emit)
+            self.platform_actions[name] = action
+        self.platform_button.setEnabled(bool(self.platform_actions))
+        self._update_labels()
+
+    def clear(self) -> None:
+        """Reset every filter, with one `changed` at the end (when anything changed)."""
+        before = self.filter("UTC")
+        self._quiet = True
+        try:
+            self.date_from.setDate(NO_DATE)
+            self.date_to.setDate(NO_DATE)
+            for action in (*self.kind_actions.values(), *self.platform_actions.values()):
+                action.setChecked(False)
+            self.participant.clear()
+            self._participant_value = ""
+            self.times.setCurrentIndex(0)
+            self.has_ocr.setChecked(False)
+        finally:
+            self._quiet = False
+        self._update_labels()
+        if self.filter("UTC") != before:
+            self.changed.emit()
+
+    def filter(self, zone_name: str, search: str = "") -> TimelineFilter:
+        """The filter the bar describes, dates read in `zone_name`, with a search query."""
+        start = self.date_from.date()
+        end = self.date_to.date()
+        from_us = local_us(_day(start), zone_name) if start > NO_DATE else None
+        to_us = local_us(_day(end) + timedelta(days=1), zone_name) if end > NO_DATE else None
+        times = self.times.currentData()
+        exact = (Confidence.EXACT.value,)
+        return TimelineFilter(
+            from_us=from_us,
+            to_us=to_us,
+            kinds=self.checked(self.kind_actions),
+            platforms=self.checked(self.platform_actions),
+            participant=self._participant_value,
+            confidences=exact if times == "exact" else (),
+            exclude_confidences=exact if times == "assumed" else (),
+            has_ocr=True if self.has_ocr.isChecked() else None,
+            search=search,
+        )
+
+    def summary(self) -> str:
+        """The active filters in a few words, empty when none."""
+        parts = []
+        start, end = self.date_from.date(), self.date_to.date()
+        if start > NO_DATE:
+            parts.append(f"from {start.toString('yyyy-MM-dd')}")
+        if end > NO_DATE:
+            parts.append(f"to {end.toString('yyyy-MM-dd')}")
+        kinds = self.checked(self.kind_actions)
+        if kinds:
+            parts.append("kind " + "/".join(kinds))
+        platforms = self.checked(self.platform_actions)
+        if platforms:
+            parts.append("platform " + "/".join(platforms))
+        if self._participant_value:
+            parts.append(f"participant “{self._participant_value}”")
+        if self.times.currentData():
+            parts.append(self.times.currentText().lower())
+        if self.has_ocr.isChecked():
+            parts.append("has OCR text")
+        return "Filters: " + ", ".join(parts) if parts else ""
+
+    def focus_first(self) -> None:
+        """Move the keyboard focus to the first filter."""
+        self.date_from.setFocus(Qt.FocusReason.ShortcutFocusReason)
