@@ -7,7 +7,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
     QFileDialog,
+    QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QStackedWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -50,6 +52,9 @@ from app.jobs import CancelToken, Progress, ProgressCallback
 from app.model import AuditRow, SourceRow, TimelineRow
 from app.ocr import SETTING as OCR_SETTING
 from app.ocr import OcrReport, ocr_enabled, pending, set_setting
+from app.ops import Changes
+from app.people import participants
+from app.timeline.activity import DayCount, HeatMap, activity_per_day, heat_map
 from app.timeline.query import EVERYTHING, TimelineFilter
 from app.verify import VerifyReport
 from ui import display
@@ -74,8 +79,10 @@ from ui.ocr import (
 from ui.settings import SettingsStore, UiSettings
 from ui.viewers.common import qimage
 from ui.viewers.image import MAX_SIDE
+from ui.views.activity import HeatMapView, Sender, senders_of
 from ui.views.details import DetailsPane
 from ui.views.filter_bar import SearchBox, parse_when, search_terms
+from ui.views.participants import ParticipantsPanel
 from ui.views.tables import make_table, set_widths
 from ui.views.timeline_pane import TimelinePane
 from ui.views.welcome import WelcomePage
@@ -95,6 +102,7 @@ THUMB_CACHE = 32  # thumbnails kept in memory; the rest are on disk in derived/t
 ASKABLE = ("date_order", "password")  # the ImportOptions fields the window can ask about
 DETAILS_WIDTH = 480  # the details dock's first width: room for a chat or a picture
 FIND_SPAN = 500  # timeline rows read after an item's time when looking for its event
+HEAT_MIN_WIDTH = 380  # the heat map dock's canvas, at least
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +201,28 @@ def find_event(
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """The activity strip's days and the heat map's senders under one filter."""
+
+    days: list[DayCount]
+    senders: list[Sender]
+
+
+def read_activity(case: Case, f: TimelineFilter, zone_name: str) -> Activity:
+    """Events per local day (empty days filled) and the senders to choose from (slow: not on
+    the GUI thread)."""
+    days = activity_per_day(case, f, zone_name, fill=True)
+    return Activity(days, senders_of(participants(case)))
+
+
+def read_heat_map(case: Case, f: TimelineFilter, zone_name: str, sender: Sender) -> HeatMap:
+    """One sender's weekday x hour map under a filter (slow: not on the GUI thread)."""
+    return heat_map(
+        case, f, zone_name, participant_id=sender.participant_id, person_id=sender.person_id
+    )
+
+
 def read_snapshot(case: Case, f: TimelineFilter = EVERYTHING) -> Snapshot:
     """Read the id list (under a filter), the sources and the newest audit entries of a case."""
     ids = case.timeline_ids(f)
@@ -245,8 +275,10 @@ class MainWindow(QMainWindow):
         # The search and filters the timeline shows; the event to keep chosen across a reload.
         self.timeline_filter: TimelineFilter = EVERYTHING
         self._keep_event: int | None = None
+        self._heat_seq = 0  # only the newest heat map asked for is shown
+        self.participants_panel: ParticipantsPanel | None = None  # made when first shown
 
-        # Edits will go through this stack (a later issue); the title's [*] follows it.
+        # Edits (participant links) go through this stack; the title's [*] follows it.
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
 
@@ -268,6 +300,12 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self.timeline_pane.filters.changed.connect(self.apply_filters)
+        self.activity_strip = self.timeline_pane.activity
+        self.activity_strip.day_clicked.connect(lambda day: self.show_days(day, day))
+        self.activity_strip.range_selected.connect(self.show_days)
+        self.heat_view.sender_chosen.connect(lambda _sender: self.want_heat_map())
+        self.heat_dock.visibilityChanged.connect(self._heat_dock_shown)
+        self.participants_dock.visibilityChanged.connect(self._participants_dock_shown)
 
         self.welcome.new_case.connect(self.new_case)
         self.welcome.open_case.connect(self.choose_case)
@@ -321,15 +359,47 @@ class MainWindow(QMainWindow):
             },
         )
         self.details = DetailsPane()
+        self.heat_view = HeatMapView()
+        self.heat_view.setObjectName("heat-map")
+        # Narrower than the canvas asks for on its own, so the dock fits beside the timeline
+        # in a 1400-pixel window (24 hour columns of 14 pixels still read well).
+        self.heat_view.canvas.setMinimumWidth(HEAT_MIN_WIDTH)
+        heat = QWidget()
+        heat_layout = QVBoxLayout(heat)
+        heat_layout.setContentsMargins(0, 0, 0, 0)
+        heat_layout.addWidget(self.heat_view, 1)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(8, 0, 8, 8)
+        buttons.addStretch(1)
+        self.heat_png_button = QPushButton("Export &PNG…")
+        self.heat_png_button.setObjectName("heat-export-png")
+        self.heat_png_button.clicked.connect(lambda: self.export_heat_map("png"))
+        self.heat_pdf_button = QPushButton("Export P&DF…")
+        self.heat_pdf_button.setObjectName("heat-export-pdf")
+        self.heat_pdf_button.clicked.connect(lambda: self.export_heat_map("pdf"))
+        buttons.addWidget(self.heat_png_button)
+        buttons.addWidget(self.heat_pdf_button)
+        heat_layout.addLayout(buttons)
+        self.participants_empty = QLabel("Open a case to see its participants.")
+        self.participants_empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         self.sources_dock = self._dock("sources-dock", "Sources", self.sources_view)
         self.details_dock = self._dock("details-dock", "Details", self.details)
         self.audit_dock = self._dock("audit-dock", "Audit log", self.audit_view)
+        self.heat_dock = self._dock("heat-map-dock", "Heat map", heat)
+        self.participants_dock = self._dock(
+            "participants-dock", "Participants", self.participants_empty
+        )
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.sources_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.details_dock)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.audit_dock)
+        # Both start hidden, as tabs beside the details: opened with Ctrl+5 and Ctrl+6.
+        for dock in (self.heat_dock, self.participants_dock):
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self.tabifyDockWidget(self.details_dock, dock)
+            dock.hide()
         self.resizeDocks(
             [self.sources_dock, self.details_dock],
             [66 * char, max(54 * char, DETAILS_WIDTH)],
@@ -392,6 +462,20 @@ class MainWindow(QMainWindow):
         a("show_audit", "Show &audit log", ["Ctrl+2"], self.show_audit, "Show the audit log")
         a("focus_timeline", "Focus &timeline", ["Ctrl+3"], self.focus_timeline, "Go to timeline")
         a("show_details", "Show &details", ["Ctrl+4"], self.show_details, "Show the event details")
+        a(
+            "show_heat_map",
+            "Show &heat map",
+            ["Ctrl+5"],
+            self.show_heat_map,
+            "Show a sender's events by weekday and hour",
+        )
+        a(
+            "show_participants",
+            "Show &participants",
+            ["Ctrl+6"],
+            self.show_participants,
+            "Show the participants and the persons behind them",
+        )
         a("find", "&Search the timeline", ["/", "Ctrl+F"], self.focus_search, "Search the text")
         a("find_next", "&Next row", ["F3"], self.find_next, "Go to the next row (next hit)")
         a("find_previous", "&Previous row", ["Shift+F3"], self.find_previous, "Previous row")
@@ -436,6 +520,22 @@ class MainWindow(QMainWindow):
         toggle.setStatusTip(tip)
         toggle.triggered.connect(self._ocr_toggled)
         self.ocr_toggle = toggle
+        # Undo and redo come from the stack, their text naming the edit ("Undo Link to …").
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setObjectName("undo")
+        undo.setShortcuts([QKeySequence("Ctrl+Z")])
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setObjectName("redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z")])
+        for name, action, tip in (
+            ("undo", undo, "Undo the last edit"),
+            ("redo", redo, "Redo the edit undone"),
+        ):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.setToolTip(f"{tip} ({shortcut_text(action)})")
+            action.setStatusTip(tip)
+            self.addAction(action)
+            self.actions_by_name[name] = action
 
     def _build_menus(self) -> None:
         acts = self.actions_by_name
@@ -458,8 +558,19 @@ class MainWindow(QMainWindow):
         case_menu.addAction(self.ocr_toggle)
         case_menu.addSeparator()
         case_menu.addAction(acts["quit"])
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(acts["undo"])
+        edit_menu.addAction(acts["redo"])
+        self.edit_menu = edit_menu
         view_menu = bar.addMenu("&View")
-        for name in ("show_sources", "show_audit", "focus_timeline", "show_details"):
+        for name in (
+            "show_sources",
+            "show_audit",
+            "focus_timeline",
+            "show_details",
+            "show_heat_map",
+            "show_participants",
+        ):
             view_menu.addAction(acts[name])
         find_menu = bar.addMenu("&Find")
         for name in ("find", "find_next", "find_previous", "jump_to_date"):
@@ -590,6 +701,7 @@ class MainWindow(QMainWindow):
         )
         self.settings_store.save(self.settings)
         self.undo_stack.clear()
+        self._drop_participants_panel()
         zone_name = case.zone
         self.timeline_model.set_case(case, zone_name)
         self.sources_model.set_rows([])
@@ -619,12 +731,17 @@ class MainWindow(QMainWindow):
         self.writer.waitForDone()
         self.reader.waitForDone()
         self._generation += 1  # results still queued for this case are dropped
+        self._heat_seq += 1
+        self.undo_stack.clear()  # its commands hold this case
+        self._drop_participants_panel()
         self.settings = replace(self.settings, window_state=bytes(self.saveState().data()))
         self.case.close()
         self.case = None
         self.timeline_model.set_case(None)
         self.sources_model.set_rows([])
         self.audit_model.set_rows([])
+        self.activity_strip.set_data([], "UTC")
+        self.heat_view.set_senders([])
         self._thumbs.clear()
         self.ocr_toggle.setChecked(False)
         self._reset_filters()
@@ -633,7 +750,13 @@ class MainWindow(QMainWindow):
         self._update_enabled()
 
     def _show_case_ui(self, on: bool) -> None:
-        docks = (self.sources_dock, self.details_dock, self.audit_dock)
+        docks = (
+            self.sources_dock,
+            self.details_dock,
+            self.audit_dock,
+            self.heat_dock,
+            self.participants_dock,
+        )
         if on:
             self.centre.setCurrentWidget(self.timeline_pane)
             for dock in docks:
@@ -671,6 +794,8 @@ class MainWindow(QMainWindow):
             "show_audit",
             "focus_timeline",
             "show_details",
+            "show_heat_map",
+            "show_participants",
             "find",
             "find_next",
             "find_previous",
@@ -741,6 +866,140 @@ class MainWindow(QMainWindow):
             self.timeline_pane.table.selectRow(row)
         self.counts_label.setText(self._counts_text(snap))
         self.loaded.emit()
+        self._load_activity(generation)
+
+    # -- activity, heat map and participants ----------------------------------------------
+
+    def _load_activity(self, generation: int) -> None:
+        """Read the strip's days and the heat map's senders under the current filter."""
+        case = self.case
+        if case is None:
+            return
+        f = self.timeline_filter
+        zone_name = self.timeline_model.zone_name
+        if self.sync_loads:
+            self._activity_loaded(case, generation, read_activity(case, f, zone_name))
+            return
+
+        def job(progress: ProgressCallback, cancel: CancelToken) -> Activity:
+            return read_activity(case, f, zone_name)
+
+        runner = JobRunner(job, "activity")
+        runner.signals.succeeded.connect(
+            lambda loaded: self._activity_loaded(case, generation, loaded)
+        )
+        runner.signals.failed.connect(lambda exc: log.warning("activity not read: %s", exc))
+        self._launch(runner, self.reader)
+
+    def _activity_loaded(self, case: Case, generation: int, loaded: object) -> None:
+        if (
+            not isinstance(loaded, Activity)
+            or self.case is not case
+            or generation != self._generation
+        ):
+            return
+        self.activity_strip.set_data(loaded.days, self.timeline_model.zone_name, case.zone)
+        before = self.heat_view.current_sender()
+        labels = [s.label for s in loaded.senders]
+        current = labels.index(before.label) if before and before.label in labels else 0
+        self.heat_view.set_senders(loaded.senders, current)
+        self.want_heat_map()
+
+    def want_heat_map(self) -> None:
+        """Count the chosen sender's events by weekday and hour under the current filter, in
+        a reader job (only while the heat map dock is shown)."""
+        case = self.case
+        sender = self.heat_view.current_sender()
+        if case is None or sender is None or self.heat_dock.isHidden():
+            return
+        self._heat_seq += 1
+        seq = self._heat_seq
+        f = self.timeline_filter
+        zone_name = self.timeline_model.zone_name
+        if self.sync_loads:
+            self._heat_loaded(case, seq, read_heat_map(case, f, zone_name, sender))
+            return
+
+        def job(progress: ProgressCallback, cancel: CancelToken) -> HeatMap:
+            return read_heat_map(case, f, zone_name, sender)
+
+        runner = JobRunner(job, "heat-map")
+        runner.signals.succeeded.connect(lambda heat: self._heat_loaded(case, seq, heat))
+        runner.signals.failed.connect(lambda exc: log.warning("heat map not read: %s", exc))
+        self._launch(runner, self.reader)
+
+    def _heat_loaded(self, case: Case, seq: int, heat: object) -> None:
+        if isinstance(heat, HeatMap) and self.case is case and seq == self._heat_seq:
+            self.heat_view.set_data(heat, case.zone)
+
+    def _heat_dock_shown(self, visible: bool) -> None:
+        if visible:
+            self.want_heat_map()
+
+    def export_heat_map(self, kind: str) -> str:
+        """Ask where to write the heat map as PNG or PDF, and write it; the path, or ""."""
+        if self.heat_view.canvas.heat is None:
+            self.statusBar().showMessage("Choose a sender first.", 4000)
+            return ""
+        folder = self.settings.last_case_dir or str(Path.home())
+        pattern = "PNG image (*.png)" if kind == "png" else "PDF document (*.pdf)"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export heat map", str(Path(folder) / f"heat-map.{kind}"), pattern
+        )
+        if not path:
+            return ""
+        if not path.lower().endswith(f".{kind}"):
+            path += f".{kind}"
+        try:
+            if kind == "png":
+                if not self.heat_view.export_png(path):
+                    raise OSError(f"{path} could not be written")
+            else:
+                self.heat_view.export_pdf(path)
+        except OSError as exc:
+            show_error(self, exc, "Export heat map")
+            return ""
+        self.statusBar().showMessage(f"Heat map written to {path}", 6000)
+        return path
+
+    def show_days(self, start: date, end: date) -> None:
+        """Show only the events of these local days (the filter bar's From and To)."""
+        if self.case is not None:
+            self.timeline_pane.filters.set_dates(start, end)
+
+    def _participants_dock_shown(self, visible: bool) -> None:
+        if visible:
+            self._ensure_participants_panel()
+
+    def _ensure_participants_panel(self) -> ParticipantsPanel | None:
+        case = self.case
+        if case is None:
+            return None
+        if self.participants_panel is None or self.participants_panel.case is not case:
+            self._drop_participants_panel()
+            panel = ParticipantsPanel(case, self.undo_stack)
+            panel.setObjectName("participants-panel")
+            # The window's Edit menu holds Ctrl+Z and Ctrl+Shift+Z: no second, ambiguous pair.
+            for action in (panel.undo_action, panel.redo_action):
+                action.setShortcuts([])
+                panel.removeAction(action)
+            panel.changed.connect(self._participants_changed)
+            self.participants_panel = panel
+            self.participants_dock.setWidget(panel)
+        return self.participants_panel
+
+    def _drop_participants_panel(self) -> None:
+        panel, self.participants_panel = self.participants_panel, None
+        if panel is not None:
+            self.participants_dock.setWidget(self.participants_empty)
+            panel.deleteLater()
+
+    def _participants_changed(self, changes: object) -> None:
+        """A link, unlink, undo or redo: the author labels and the charts read again."""
+        if not isinstance(changes, Changes) or self.case is None:
+            return
+        self.timeline_model.invalidate()
+        self.refresh()
 
     def _counts_text(self, snap: Snapshot) -> str:
         f = self.timeline_filter
@@ -1624,6 +1883,17 @@ class MainWindow(QMainWindow):
     def show_details(self) -> None:
         """Show the details dock and move the focus to its text."""
         self._raise_dock(self.details_dock, self.details.focus_target)
+
+    def show_heat_map(self) -> None:
+        """Show the heat map dock and move the focus to its sender."""
+        if self.case is not None:
+            self._raise_dock(self.heat_dock, self.heat_view.combo)
+
+    def show_participants(self) -> None:
+        """Show the participants dock and move the focus to its list."""
+        panel = self._ensure_participants_panel()
+        if panel is not None:
+            self._raise_dock(self.participants_dock, panel.tree)
 
     def focus_timeline(self) -> None:
         """Move the focus to the timeline."""

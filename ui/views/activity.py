@@ -447,7 +447,9 @@ class HeatCanvas(QWidget):
             self.caption,
         )
         p.setPen(colours.text)
-        for h in range(24):
+        # Every other hour when the columns are too narrow for two digits side by side.
+        step = 1 if cw >= fm.horizontalAdvance("00") + 4 else 2
+        for h in range(0, 24, step):
             p.drawText(
                 QRectF(grid.left() + h * cw, rect.top(), cw, fm.height() + 6),
                 Qt.AlignmentFlag.AlignCenter,

@@ -242,6 +242,18 @@ class FilterBar(QWidget):
         if self.filter("UTC") != before:
             self.changed.emit()
 
+    def set_dates(self, start: date, end: date) -> None:
+        """Show only the days from `start` to `end` (inclusive), with one `changed`."""
+        before = (self.date_from.date(), self.date_to.date())
+        self._quiet = True
+        try:
+            self.date_from.setDate(QDate(start.year, start.month, start.day))
+            self.date_to.setDate(QDate(end.year, end.month, end.day))
+        finally:
+            self._quiet = False
+        if (self.date_from.date(), self.date_to.date()) != before:
+            self.changed.emit()
+
     def filter(self, zone_name: str, search: str = "") -> TimelineFilter:
         """The filter the bar describes, dates read in `zone_name`, with a search query."""
         start = self.date_from.date()

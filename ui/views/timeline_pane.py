@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, 
 
 from ui import display, theme
 from ui.models.timeline import TimelineModel
+from ui.views.activity import ActivityStrip
 from ui.views.filter_bar import FilterBar
 from ui.views.tables import make_table, set_widths
 
@@ -27,6 +28,11 @@ class TimelinePane(QWidget):
         self.model = model
         self.filtered = False  # a search or filter narrows the rows
         self.filters = FilterBar()
+        # Events per day under the current filter; the window feeds it from a reader job.
+        self.activity = ActivityStrip()
+        self.activity.setObjectName("activity-strip")
+        self.activity.setAccessibleName("Events per day")
+        self.activity.setToolTip("Click a day, or drag across days, to show only those days")
 
         self.title = QLabel("Timeline")
         font = self.title.font()
@@ -73,6 +79,10 @@ class TimelinePane(QWidget):
         layout.setSpacing(0)
         layout.addLayout(bar)
         layout.addWidget(self.filters)
+        strip = QHBoxLayout()
+        strip.setContentsMargins(8, 0, 8, 4)
+        strip.addWidget(self.activity)
+        layout.addLayout(strip)
         layout.addWidget(self.stack, 1)
         model.modelReset.connect(self._update)
         self._update()
