@@ -300,6 +300,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self.timeline_pane.filters.changed.connect(self.apply_filters)
+        self.timeline_pane.zone_mode_changed.connect(self._zone_mode_changed)
         self.activity_strip = self.timeline_pane.activity
         self.activity_strip.day_clicked.connect(lambda day: self.show_days(day, day))
         self.activity_strip.range_selected.connect(self.show_days)
@@ -869,6 +870,16 @@ class MainWindow(QMainWindow):
         self._load_activity(generation)
 
     # -- activity, heat map and participants ----------------------------------------------
+
+    def _zone_mode_changed(self, _mode: str) -> None:
+        """Times now show in another zone: recount the strip's days and the heat map's hours
+        in it (the case zone when each source shows its own); date filters now read in it."""
+        bar = self.timeline_pane.filters
+        f = bar.filter(self.timeline_model.zone_name, self.timeline_filter.search)
+        if f != self.timeline_filter:
+            self._set_filter(f)  # the reload recounts the strip and the heat map
+        else:
+            self._load_activity(self._generation)
 
     def _load_activity(self, generation: int) -> None:
         """Read the strip's days and the heat map's senders under the current filter."""

@@ -7,12 +7,13 @@ from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import Qt
 
 from app.case import Case
 from app.model import TimelineRow
+from app.timeline.clock import us_to_utc
 from ui import display, theme
 from ui.models.base import Index, ReadOnlyTableModel
 
@@ -20,6 +21,20 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 256
 MAX_PAGES = 24
+
+# How times are shown: in the case's zone, in UTC, or in each source's own zone.
+ZONE_CASE, ZONE_UTC, ZONE_SOURCE = "case", "utc", "source"
+ZONE_MODES = (ZONE_CASE, ZONE_UTC, ZONE_SOURCE)
+
+
+def _zone(name: str, fallback: ZoneInfo) -> ZoneInfo:
+    """The zone called `name`, or `fallback` when it is empty or unknown."""
+    if not name:
+        return fallback
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return fallback
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +45,7 @@ class _Cell:
     time: str
     preview: str
     exact: bool
+    day_label: str  # `Tue 5 Mar 2024` on the first row of a local day, else ""
 
 
 class TimelineModel(ReadOnlyTableModel):
@@ -41,12 +57,15 @@ class TimelineModel(ReadOnlyTableModel):
     RowRole = Qt.ItemDataRole.UserRole + 1  # the TimelineRow
     EventIdRole = Qt.ItemDataRole.UserRole + 2  # int
     ExactRole = Qt.ItemDataRole.UserRole + 3  # bool: the time's zone is known
+    NewDayRole = Qt.ItemDataRole.UserRole + 4  # bool: the first row of a local day
+    DayLabelRole = Qt.ItemDataRole.UserRole + 5  # str: that day, e.g. `Tue 5 Mar 2024`
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._case: Case | None = None
         self._zone_name = "UTC"
         self._tz = ZoneInfo("UTC")
+        self._mode = ZONE_CASE
         self._ids: array[int] = array("q")
         self._pages: OrderedDict[int, list[_Cell | None]] = OrderedDict()
 
@@ -76,10 +95,35 @@ class TimelineModel(ReadOnlyTableModel):
             last = self.index(len(self._ids) - 1, len(self.HEADERS) - 1)
             self.dataChanged.emit(self.index(0, 0), last)
 
+    def set_zone_mode(self, mode: str) -> None:
+        """Show times in the case zone (`case`), in UTC (`utc`) or in each source's own zone
+        (`source`), keeping scroll and selection."""
+        if mode not in ZONE_MODES:
+            raise ValueError(f"unknown zone mode {mode!r}")
+        if mode != self._mode:
+            self._mode = mode
+            self.invalidate()
+
+    @property
+    def zone_mode(self) -> str:
+        """How times are shown: `case`, `utc` or `source`."""
+        return self._mode
+
+    @property
+    def case_zone(self) -> str:
+        """The case's zone."""
+        return self._zone_name
+
     @property
     def zone_name(self) -> str:
-        """The zone times are shown in."""
-        return self._zone_name
+        """The one zone days and hours are counted in: UTC, else the case zone."""
+        return "UTC" if self._mode == ZONE_UTC else self._zone_name
+
+    def zone_label(self) -> str:
+        """How the times are shown, in words."""
+        if self._mode == ZONE_SOURCE:
+            return "each source's own zone"
+        return self.zone_name
 
     def event_ids(self) -> array[int]:
         """The ids shown, in order."""
@@ -112,21 +156,37 @@ class TimelineModel(ReadOnlyTableModel):
         assert self._case is not None
         start = number * PAGE_SIZE
         ids = self._ids[start : start + PAGE_SIZE]
-        by_id = {r.event_id: r for r in self._case.timeline_rows(ids)}
+        # The row before the page (if any) says whether the page's first row starts a day.
+        wanted = self._ids[start - 1 : start + PAGE_SIZE] if start else ids
+        by_id = {r.event_id: r for r in self._case.timeline_rows(wanted)}
+        utc = ZoneInfo("UTC")
+        day_tz = utc if self._mode == ZONE_UTC else self._tz  # days of "own zone" in the case's
+        before = by_id.get(self._ids[start - 1]) if start else None
+        last_day = us_to_utc(before.ts_utc_us).astimezone(day_tz).date() if before else None
         page: list[_Cell | None] = []
         for event_id in ids:
             r = by_id.get(event_id)
             if r is None:  # gone since the id list was built; shown blank until a refresh
                 page.append(None)
                 continue
+            if self._mode == ZONE_UTC:
+                tz = utc
+            elif self._mode == ZONE_SOURCE:
+                tz = _zone(r.zone, utc if display.is_exact(r.confidence) else self._tz)
+            else:
+                tz = self._tz
+            moment = us_to_utc(r.ts_utc_us).astimezone(day_tz)
+            day = moment.date()
             page.append(
                 _Cell(
                     row=r,
-                    time=display.time_cell(r.ts_utc_us, r.confidence, self._tz),
+                    time=display.time_cell(r.ts_utc_us, r.confidence, tz),
                     preview=display.one_line(r.text),
                     exact=display.is_exact(r.confidence),
+                    day_label=f"{moment:%a} {moment.day} {moment:%b %Y}" if day != last_day else "",
                 )
             )
+            last_day = day
         self._pages[number] = page
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
@@ -173,4 +233,8 @@ class TimelineModel(ReadOnlyTableModel):
             return r.event_id
         if role == self.ExactRole:
             return cell.exact
+        if role == self.NewDayRole:
+            return bool(cell.day_label)
+        if role == self.DayLabelRole:
+            return cell.day_label
         return None

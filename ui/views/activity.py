@@ -265,10 +265,16 @@ class ActivityStrip(QWidget):
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             self.zone_caption(),
         )
-        # The legend, right-aligned on the same line: a swatch then the name.
+        # The legend, right-aligned on the same line: a swatch then the name; the names that
+        # would run into the caption are left out (the first, busiest senders stay).
+        caption_end = rect.left() + 4 + fm.horizontalAdvance(self.zone_caption()) + 12
         x = rect.right() - 4
         sw = fm.height() * 0.7
-        for label, colour in reversed(self.legend()):
+        entries = self.legend()
+        widths = [fm.horizontalAdvance(label) + sw + 16 for label, _ in entries]
+        while entries and x - sum(widths) < caption_end:
+            entries, widths = entries[:-1], widths[:-1]
+        for label, colour in reversed(entries):
             w = fm.horizontalAdvance(label)
             x -= w
             p.setPen(colours.text)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QPushButton,
     QToolButton,
     QWidget,
 )
@@ -27,8 +26,8 @@ from app.timeline.query import TimelineFilter
 NO_DATE = QDate(1970, 1, 1)  # the date edits' minimum, shown as "Any": no limit
 TIME_CHOICES = (
     ("All times", ""),
-    ("Assumed times only", "assumed"),
-    ("Exact times only", "exact"),
+    ("Assumed times", "assumed"),
+    ("Exact times", "exact"),
 )
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 _WHEN = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2}))?\s*$")
@@ -139,26 +138,32 @@ class FilterBar(QWidget):
         self.participant.setAccessibleName("Participant name, number or handle")
         self.participant.setClearButtonEnabled(True)
         chars = self.fontMetrics().averageCharWidth()
-        self.participant.setMinimumWidth(12 * chars)
-        self.participant.setMaximumWidth(22 * chars)
+        self.participant.setMinimumWidth(9 * chars)
+        self.participant.setMaximumWidth(18 * chars)
         self.participant.editingFinished.connect(self._participant_done)
         self._participant_value = ""
         self.times = QComboBox()
         self.times.setObjectName("filter-times")
         self.times.setAccessibleName("Time confidence")
+        self.times.setToolTip("Show all times, only assumed ones (≈) or only exact ones")
         for text, value in TIME_CHOICES:
             self.times.addItem(text, value)
         self.times.currentIndexChanged.connect(self._emit)
-        self.has_ocr = QCheckBox("Has OCR text")
+        self.has_ocr = QCheckBox("OCR text")
+        self.has_ocr.setToolTip("Only items with text read from images and scans (OCR)")
         self.has_ocr.setObjectName("filter-ocr")
         self.has_ocr.toggled.connect(self._emit)
-        self.clear_button = QPushButton("Clear filters")
+        self.clear_button = QToolButton()
+        self.clear_button.setText("Clear")
+        self.clear_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.clear_button.setToolTip("Clear the filters (the search stays)")
+        self.clear_button.setAccessibleName("Clear filters")
         self.clear_button.setObjectName("filter-clear")
         self.clear_button.clicked.connect(self.clear)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 0, 12, 6)
-        layout.setSpacing(6)
+        layout.setSpacing(4)
         layout.addWidget(QLabel("From"))
         layout.addWidget(self.date_from)
         layout.addWidget(QLabel("to"))

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui import display, theme
-from ui.models.timeline import TimelineModel
+from ui.models.timeline import ZONE_CASE, ZONE_SOURCE, ZONE_UTC, TimelineModel
 from ui.views.activity import ActivityStrip
 from ui.views.filter_bar import FilterBar
 from ui.views.tables import make_table, set_widths
@@ -19,8 +30,64 @@ EMPTY_TEXT = (
 NO_MATCH_TEXT = "No events match the search and filters.\n\nClear them to see every event."
 
 
+class DayDelegate(QStyledItemDelegate):
+    """Paints a thin line over the first row of each local day, and the day at the text's end."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        label = index.data(TimelineModel.DayLabelRole)
+        if not label:
+            super().paint(painter, option, index)
+            return
+        rect = QRect(option.rect)
+        fm = QFontMetrics(option.font)
+        if index.column() == TimelineModel.TEXT:
+            # The preview elides before the day's name, which sits at the row's right end.
+            width = fm.horizontalAdvance(label) + 2 * fm.averageCharWidth()
+            if rect.width() > 2 * width:
+                full = QStyleOptionViewItem(option)
+                self.initStyleOption(full, index)
+                full.text = ""
+                widget = option.widget
+                style = widget.style() if widget is not None else QApplication.style()
+                style.drawControl(QStyle.ControlElement.CE_ItemViewItem, full, painter, widget)
+                narrow = QStyleOptionViewItem(option)
+                narrow.rect = QRect(rect.left(), rect.top(), rect.width() - width, rect.height())
+                super().paint(painter, narrow, index)
+                painter.save()
+                selected = bool(full.state & QStyle.StateFlag.State_Selected)
+                role = QPalette.ColorRole.HighlightedText
+                painter.setPen(full.palette.color(role) if selected else theme.muted())
+                text_rect = QRect(
+                    rect.right() - width, rect.top(), width - fm.averageCharWidth(), rect.height()
+                )
+                painter.drawText(
+                    text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label
+                )
+                painter.restore()
+            else:
+                super().paint(painter, option, index)
+        else:
+            super().paint(painter, option, index)
+        painter.save()
+        pen = QPen(theme.muted())
+        pen.setWidth(1)
+        painter.setPen(pen)
+        painter.drawLine(rect.left(), rect.top(), rect.right(), rect.top())
+        painter.restore()
+
+
+ZONE_CHOICES = (ZONE_CASE, ZONE_UTC, ZONE_SOURCE)
+
+
 class TimelinePane(QWidget):
-    """The timeline: time in the case zone, source, sender, a one-line preview."""
+    """The timeline: time in the chosen zone, source, sender, a one-line preview."""
+
+    zone_mode_changed = Signal(str)  # `case`, `utc` or `source`
 
     def __init__(self, model: TimelineModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,14 +110,28 @@ class TimelinePane(QWidget):
         # Wraps rather than widening the pane when the docks leave it little room.
         self.legend.setWordWrap(True)
         self.legend.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.zone_combo = QComboBox()
+        self.zone_combo.setObjectName("timeline-zone")
+        self.zone_combo.setAccessibleName("Show times in")
+        self.zone_combo.setToolTip("The time zone the timeline's times are shown in")
+        for mode in ZONE_CHOICES:
+            self.zone_combo.addItem("", mode)
+        self.zone_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.zone_combo.currentIndexChanged.connect(self._zone_chosen)
+        zone_label = QLabel("Times in")
+        zone_label.setBuddy(self.zone_combo)
         bar = QHBoxLayout()
         bar.setContentsMargins(12, 8, 12, 8)
         bar.addWidget(self.title)
         bar.addSpacing(16)
+        bar.addWidget(zone_label)
+        bar.addWidget(self.zone_combo)
         bar.addWidget(self.legend, 1)
 
         self.table = make_table("timeline", "Timeline")
         self.table.setModel(model)
+        self.day_delegate = DayDelegate(self.table)
+        self.table.setItemDelegate(self.day_delegate)
         fm = QFontMetrics(self.table.font())
         pad = 4 * fm.averageCharWidth()
         set_widths(
@@ -92,12 +173,27 @@ class TimelinePane(QWidget):
         self.title.setText(f"Timeline · {display.plural(count, 'event')}")
         amber = theme.amber().name()
         self.legend.setText(
-            f"Times in <b>{self.model.zone_name}</b> &nbsp;·&nbsp; "
             f"<span style='color:{amber}'>{display.APPROX}</span> time zone assumed or "
             "time taken from the file"
         )
+        texts = {
+            ZONE_CASE: f"Case zone ({self.model.case_zone})",
+            ZONE_UTC: "UTC",
+            ZONE_SOURCE: "Each source's own zone",
+        }
+        for n in range(self.zone_combo.count()):
+            self.zone_combo.setItemText(n, texts[self.zone_combo.itemData(n)])
         self.empty.setText(NO_MATCH_TEXT if self.filtered else EMPTY_TEXT)
         self.stack.setCurrentWidget(self.table if count else self.empty)
+
+    def _zone_chosen(self, _index: int) -> None:
+        mode = str(self.zone_combo.currentData())
+        self.model.set_zone_mode(mode)
+        self.zone_mode_changed.emit(mode)
+
+    def set_zone_mode(self, mode: str) -> None:
+        """Choose how times are shown: `case`, `utc` or `source` (as picking it would)."""
+        self.zone_combo.setCurrentIndex(self.zone_combo.findData(mode))
 
     def set_filtered(self, on: bool) -> None:
         """Say whether a search or filter narrows the rows (for the empty state's text)."""
