@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFontMetrics, QGuiApplication, QPalette
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
 ACCENT = QColor("#2f6cad")  # selection and focus; white text on it passes WCAG AA
@@ -49,3 +50,41 @@ def ocr_background() -> QColor:
 def row_height(widget: QWidget) -> int:
     """A generous, fixed row height for tables, from the widget's font."""
     return round(QFontMetrics(widget.font()).height() * ROW_HEIGHT_FACTOR)
+
+
+# One colour per platform (Okabe-Ito, colour-blind safe), always beside the platform's
+# initial and name, never the only cue.
+PLATFORM_COLOURS = {
+    "whatsapp": "#009E73",
+    "telegram": "#56B4E9",
+    "messenger": "#0072B2",
+    "discord": "#CC79A7",
+    "sms_xml": "#E69F00",
+    "imessage": "#0072B2",
+    "email": "#D55E00",
+    "image": "#7a7a7a",
+    "pdf": "#b22222",
+}
+_BADGES: dict[str, QIcon] = {}
+
+
+def platform_badge(importer: str, label: str) -> QIcon:
+    """A small rounded square in the platform's colour with the initial of its name."""
+    icon = _BADGES.get(importer)
+    if icon is None:
+        pixmap = QPixmap(32, 32)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(QColor(PLATFORM_COLOURS.get(importer, "#595959")))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawRoundedRect(QRectF(2, 2, 28, 28), 6, 6)
+        font = painter.font()
+        font.setPixelSize(18)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(QRectF(2, 2, 28, 28), Qt.AlignmentFlag.AlignCenter, label[:1].upper())
+        painter.end()
+        icon = _BADGES[importer] = QIcon(pixmap)
+    return icon

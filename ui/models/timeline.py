@@ -52,7 +52,7 @@ class TimelineModel(ReadOnlyTableModel):
     """Holds only the ordered event ids; `data()` reads from an LRU of 256-row pages."""
 
     TIME, SOURCE, FROM, TEXT = range(4)
-    HEADERS = ("Time", "Source", "From", "Text")
+    HEADERS = ("Time", "Source", "From → To", "Text")
 
     RowRole = Qt.ItemDataRole.UserRole + 1  # the TimelineRow
     EventIdRole = Qt.ItemDataRole.UserRole + 2  # int
@@ -211,15 +211,19 @@ class TimelineModel(ReadOnlyTableModel):
             if col == self.SOURCE:
                 return r.source_name
             if col == self.FROM:
-                return r.author
+                return f"{r.author} → {r.recipients}" if r.recipients else r.author
             return cell.preview
+        if role == Qt.ItemDataRole.DecorationRole and col == self.SOURCE:
+            return theme.platform_badge(r.importer, display.importer_name(r.importer))
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == self.TIME:
                 return display.time_tooltip(
                     r.ts_utc_us, r.confidence, r.original, r.event_kind, self._zone_name
                 )
             if col == self.SOURCE:
-                return f"{r.source_name}\nRead as: {r.importer}"
+                return f"{display.importer_name(r.importer)} · {r.source_name}"
+            if col == self.FROM and r.recipients:
+                return f"From {r.author or '(unknown)'} to {r.recipients}"
             if col == self.TEXT and r.text:
                 return display.one_line(r.text, 600)
             return None
