@@ -113,6 +113,7 @@ class Snapshot:
     sources: list[SourceRow]
     audit: list[AuditRow]
     total: int = -1  # every event of the case, when `ids` is filtered
+    persons: list[tuple[int, str]] = field(default_factory=list)  # (id, name), by name
 
 
 @dataclass(slots=True)
@@ -227,7 +228,9 @@ def read_snapshot(case: Case, f: TimelineFilter = EVERYTHING) -> Snapshot:
     """Read the id list (under a filter), the sources and the newest audit entries of a case."""
     ids = case.timeline_ids(f)
     total = len(ids) if f.is_everything else case.timeline_count()
-    return Snapshot(ids, case.sources(), case.audit_rows(limit=AUDIT_ROWS), total)
+    persons = {p.person_id: p.person_name for p in participants(case) if p.person_id is not None}
+    by_name = sorted(persons.items(), key=lambda kv: (kv[1].casefold(), kv[0]))
+    return Snapshot(ids, case.sources(), case.audit_rows(limit=AUDIT_ROWS), total, by_name)
 
 
 class MainWindow(QMainWindow):
@@ -857,7 +860,10 @@ class MainWindow(QMainWindow):
         self._keep_event = None
         self.sources_model.set_rows(snap.sources)
         self.audit_model.set_rows(snap.audit, self.case.zone)
-        self.timeline_pane.filters.set_platforms([s.importer for s in snap.sources if s.importer])
+        bar = self.timeline_pane.filters
+        bar.set_platforms([s.importer for s in snap.sources if s.importer])
+        bar.set_sources([(s.id, s.name) for s in snap.sources])
+        bar.set_persons(snap.persons)
         self.timeline_model.set_ids(snap.ids)
         self.details.show_row(None, None, "", self.timeline_model.zone_name)
         row = self.timeline_model.row_of_event(int(keep)) if keep is not None else -1
@@ -1708,6 +1714,8 @@ class MainWindow(QMainWindow):
         try:
             bar.clear()
             bar.set_platforms([])
+            bar.set_sources([])
+            bar.set_persons([])
         finally:
             bar.blockSignals(False)
         self.search_box.clear()

@@ -112,7 +112,7 @@ def _menu_button(name: str, label: str, parent: QWidget) -> tuple[QToolButton, Q
 
 
 class FilterBar(QWidget):
-    """Dates, kinds, platforms, participant, time confidence and OCR: one compact line."""
+    """Dates, kinds, platforms, sources, persons, participant, time and OCR: one compact line."""
 
     changed = Signal()
 
@@ -132,6 +132,14 @@ class FilterBar(QWidget):
             self.kind_actions[kind.value] = action
         self.platform_button, self.platform_menu = _menu_button("filter-platform", "Platform", self)
         self.platform_actions: dict[str, QAction] = {}
+        self.source_button, self.source_menu = _menu_button("filter-source", "Source", self)
+        self.source_button.setToolTip("Only events from these sources")
+        self.source_actions: dict[int, QAction] = {}
+        self.person_button, self.person_menu = _menu_button("filter-person", "Person", self)
+        self.person_button.setToolTip("Only items written by these persons (any of their accounts)")
+        self.person_actions: dict[int, QAction] = {}
+        self.source_button.setEnabled(False)
+        self.person_button.setEnabled(False)
         self.participant = QLineEdit()
         self.participant.setObjectName("filter-participant")
         self.participant.setPlaceholderText("Participant")
@@ -171,6 +179,8 @@ class FilterBar(QWidget):
         for w in (
             self.kind_button,
             self.platform_button,
+            self.source_button,
+            self.person_button,
             self.participant,
             self.times,
             self.has_ocr,
@@ -208,11 +218,51 @@ class FilterBar(QWidget):
         self.kind_button.setText(f"Kind ({len(kinds)})" if kinds else "Kind")
         platforms = self.checked(self.platform_actions)
         self.platform_button.setText(f"Platform ({len(platforms)})" if platforms else "Platform")
+        sources = self.checked_ids(self.source_actions)
+        self.source_button.setText(f"Source ({len(sources)})" if sources else "Source")
+        persons = self.checked_ids(self.person_actions)
+        self.person_button.setText(f"Person ({len(persons)})" if persons else "Person")
 
     @staticmethod
     def checked(actions: dict[str, QAction]) -> tuple[str, ...]:
         """The values whose menu entries are ticked."""
         return tuple(v for v, a in actions.items() if a.isChecked())
+
+    @staticmethod
+    def checked_ids(actions: dict[int, QAction]) -> tuple[int, ...]:
+        """The ids whose menu entries are ticked."""
+        return tuple(v for v, a in actions.items() if a.isChecked())
+
+    def _fill_ids(
+        self, menu: QMenu, old: dict[int, QAction], choices: list[tuple[int, str]]
+    ) -> dict[int, QAction]:
+        """Put (id, name) choices in a menu, keeping the ticks of ids still offered."""
+        ticked = set(self.checked_ids(old))
+        menu.clear()
+        names = [name for _, name in choices]
+        actions: dict[int, QAction] = {}
+        for ident, name in choices:
+            if ident in actions:
+                continue
+            label = name if names.count(name) == 1 else f"{name} (#{ident})"
+            action = menu.addAction(label or f"#{ident}")
+            action.setCheckable(True)
+            action.setChecked(ident in ticked)
+            action.toggled.connect(self._emit)
+            actions[ident] = action
+        return actions
+
+    def set_sources(self, sources: list[tuple[int, str]]) -> None:
+        """Offer these (id, name) sources, top-level and embedded, keeping ticks."""
+        self.source_actions = self._fill_ids(self.source_menu, self.source_actions, sources)
+        self.source_button.setEnabled(bool(self.source_actions))
+        self._update_labels()
+
+    def set_persons(self, persons: list[tuple[int, str]]) -> None:
+        """Offer these (id, name) persons, keeping ticks; disabled when there are none."""
+        self.person_actions = self._fill_ids(self.person_menu, self.person_actions, persons)
+        self.person_button.setEnabled(bool(self.person_actions))
+        self._update_labels()
 
     def set_platforms(self, platforms: list[str]) -> None:
         """Offer these importers (the case's sources') as platforms, keeping ticks."""
@@ -235,7 +285,12 @@ class FilterBar(QWidget):
         try:
             self.date_from.setDate(NO_DATE)
             self.date_to.setDate(NO_DATE)
-            for action in (*self.kind_actions.values(), *self.platform_actions.values()):
+            for action in (
+                *self.kind_actions.values(),
+                *self.platform_actions.values(),
+                *self.source_actions.values(),
+                *self.person_actions.values(),
+            ):
                 action.setChecked(False)
             self.participant.clear()
             self._participant_value = ""
@@ -272,6 +327,8 @@ class FilterBar(QWidget):
             to_us=to_us,
             kinds=self.checked(self.kind_actions),
             platforms=self.checked(self.platform_actions),
+            source_ids=self.checked_ids(self.source_actions),
+            person_ids=self.checked_ids(self.person_actions),
             participant=self._participant_value,
             confidences=exact if times == "exact" else (),
             exclude_confidences=exact if times == "assumed" else (),
@@ -293,6 +350,12 @@ class FilterBar(QWidget):
         platforms = self.checked(self.platform_actions)
         if platforms:
             parts.append("platform " + "/".join(platforms))
+        sources = [a.text() for a in self.source_actions.values() if a.isChecked()]
+        if sources:
+            parts.append("source " + "/".join(sources))
+        persons = [a.text() for a in self.person_actions.values() if a.isChecked()]
+        if persons:
+            parts.append("person " + "/".join(persons))
         if self._participant_value:
             parts.append(f"participant “{self._participant_value}”")
         if self.times.currentData():
