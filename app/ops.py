@@ -52,14 +52,7 @@ class LinkParticipants:
     def apply(self, case: Case) -> Changes:
         """Link, creating the person on first apply."""
         with case.write() as s:
-            rows = s.execute(
-                select(Participant.id, Participant.person_id).where(
-                    Participant.id.in_(self.participant_ids)
-                )
-            ).all()
-            if len(rows) != len(set(self.participant_ids)):
-                raise EvidenceError("some of these participants do not exist")
-            self._before = {row[0]: row[1] for row in rows}
+            self._before = _persons_of(s, self.participant_ids)
             target = self.person_id or self._created
             if target is None:
                 person = Person(name=self.person_name or "Unnamed person", note="")
@@ -97,6 +90,16 @@ class LinkParticipants:
         return Changes(participants=True)
 
 
+def _persons_of(s: Session, participant_ids: tuple[int, ...]) -> dict[int, int | None]:
+    """Each participant's person now (None when unlinked); refuses unknown participants."""
+    rows = s.execute(
+        select(Participant.id, Participant.person_id).where(Participant.id.in_(participant_ids))
+    ).all()
+    if len(rows) != len(set(participant_ids)):
+        raise EvidenceError("some of these participants do not exist")
+    return {row[0]: row[1] for row in rows}
+
+
 def _drop_if_unused(s: Session, person_id: int) -> None:
     used = s.scalar(select(Participant.id).where(Participant.person_id == person_id).limit(1))
     if used is None:
@@ -120,14 +123,7 @@ class UnlinkParticipants:
     def apply(self, case: Case) -> Changes:
         """Unlink, remembering each participant's person."""
         with case.write() as s:
-            rows = s.execute(
-                select(Participant.id, Participant.person_id).where(
-                    Participant.id.in_(self.participant_ids)
-                )
-            ).all()
-            if len(rows) != len(set(self.participant_ids)):
-                raise EvidenceError("some of these participants do not exist")
-            self._before = {row[0]: row[1] for row in rows}
+            self._before = _persons_of(s, self.participant_ids)
             s.execute(
                 update(Participant)
                 .where(Participant.id.in_(self.participant_ids))

@@ -154,7 +154,37 @@ def _stack_labels(days: Sequence[DayCount], keep: int) -> list[str]:
     return [*order[: keep - 1], OTHERS]
 
 
-class ActivityStrip(QWidget):
+class _Chart(QWidget):
+    """A chart painted by `paint_chart` on the palette's background, with hover text."""
+
+    def paint_chart(self, p: QPainter, rect: QRectF, colours: _Colours) -> None:
+        raise NotImplementedError
+
+    def tooltip_at(self, pos: QPoint) -> str:
+        """What to say about the point under the pointer ('' for nothing)."""
+        raise NotImplementedError
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        try:
+            colours = _Colours.of(self.palette())
+            p.fillRect(self.rect(), colours.background)
+            self.paint_chart(p, QRectF(self.rect()), colours)
+        finally:
+            p.end()
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
+            text = self.tooltip_at(e.pos())
+            if text:
+                QToolTip.showText(e.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(e)
+
+
+class ActivityStrip(_Chart):
     """Events per local day as bars stacked by sender; click a day, or drag across days."""
 
     day_clicked = Signal(object)  # datetime.date
@@ -305,26 +335,7 @@ class ActivityStrip(QWidget):
                 )
                 y -= h
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        try:
-            colours = _Colours.of(self.palette())
-            p.fillRect(self.rect(), colours.background)
-            self.paint_chart(p, QRectF(self.rect()), colours)
-        finally:
-            p.end()
-
     # the mouse
-
-    def event(self, e: QEvent) -> bool:
-        if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
-            text = self.tooltip_at(e.pos())
-            if text:
-                QToolTip.showText(e.globalPos(), text, self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(e)
 
     def mousePressEvent(self, e: QMouseEvent) -> None:
         if e.button() == Qt.MouseButton.LeftButton:
@@ -393,7 +404,7 @@ def _shade(background: QColor, count: int, top: int) -> QColor:
     )
 
 
-class HeatCanvas(QWidget):
+class HeatCanvas(_Chart):
     """The 7 x 24 grid itself, with hour and weekday labels; the count of a cell on hover."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -480,24 +491,10 @@ class HeatCanvas(QWidget):
             x = grid.left() + h * cw
             p.drawLine(QPointF(x, grid.top()), QPointF(x, grid.bottom()))
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        try:
-            colours = _Colours.of(self.palette())
-            p.fillRect(self.rect(), colours.background)
-            self.paint_chart(p, QRectF(self.rect()), colours)
-        finally:
-            p.end()
-
-    def event(self, e: QEvent) -> bool:
-        if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
-            cell = self.cell_at(e.pos())
-            if cell is not None:
-                QToolTip.showText(e.globalPos(), self.cell_text(*cell), self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(e)
+    def tooltip_at(self, pos: QPoint) -> str:
+        """The count of the cell under the pointer, or '' between cells."""
+        cell = self.cell_at(pos)
+        return self.cell_text(*cell) if cell is not None else ""
 
 
 class HeatMapView(QWidget):
