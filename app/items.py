@@ -235,7 +235,8 @@ def _blob(case: Case, kind: str, blob_sha: str, source_sha: str, source_items: i
     return None
 
 
-def _thumb_dir(case: Case) -> Path:
+def thumbnail_dir(case: Case) -> Path:
+    """Where thumbnails of a case's pictures are kept."""
     if case.readonly:
         # A read-only case is never written to, not even its caches; and evidence never
         # goes to a shared temporary folder: the user's own data folder keeps them.
@@ -252,7 +253,7 @@ def thumbnail(case: Case, blob_path: Path | None, size: int = THUMB_SIZE) -> Pat
     if blob_path is None or not blob_path.is_file():
         return None
     try:
-        return images.thumbnail(blob_path, _thumb_dir(case), size)
+        return images.thumbnail(blob_path, thumbnail_dir(case), size)
     except (EvidenceError, OSError) as exc:
         log.info("no thumbnail for %s: %s", blob_path.name, exc)
         return None

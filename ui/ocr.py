@@ -8,10 +8,8 @@ window shows them when the runner's signals arrive.
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
@@ -20,6 +18,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from app.case import Case
 from app.errors import EvidenceError
 from app.images import thumbnail
+from app.items import thumbnail_dir
 from app.jobs import CancelToken, Progress, ProgressCallback
 from app.ocr import OcrEngine, OcrReport, run_ocr
 from ui import display
@@ -37,7 +36,6 @@ OCR_TIP = (
     "the evidence's own text."
 )
 THUMB_SIZE = 256
-THUMB_DIR = "thumbnails"
 MAX_LISTED_FAILURES = 20
 _CORE_PREFIX = "Reading text in "
 
@@ -129,14 +127,6 @@ class Thumb:
     item_id: int
     image: QImage | None
     problem: str = ""
-
-
-def thumbnail_dir(case: Case) -> Path:
-    """Where thumbnails are kept: the case's rebuildable caches (a temporary folder when
-    the case is open read-only, as nothing is ever written into it then)."""
-    if case.readonly:
-        return Path(tempfile.gettempdir()) / "threadline-thumbnails"
-    return case.derived_dir() / THUMB_DIR
 
 
 def make_thumb(case: Case, item_id: int, size: int = THUMB_SIZE) -> Thumb:
