@@ -143,3 +143,124 @@ class AuditEntry(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class RedactionSet(Base):
+    """A named set of redactions, e.g. "defence disclosure" or "court"."""
+
+    __tablename__ = "redaction_sets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String)
+
+
+class Redaction(Base):
+    """What one redaction covers, why, and its review state. Originals are never touched.
+
+    `kind` says which geometry applies: "region" (page + x0..y1: PDF points on a PDF page,
+    pixels of the upright image on an image), "span" (start..end characters of the text
+    named by `target`: "text" for the item's own text, "header:NAME" for an email header),
+    "item" (the whole item) or "metadata" (the metadata field named by `target`).
+    """
+
+    __tablename__ = "redactions"
+    __table_args__ = (
+        Index("ix_redactions_set_item", "set_id", "item_id"),
+        Index("ix_redactions_item", "item_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("redaction_sets.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    kind: Mapped[str] = mapped_column(String)  # region | span | item | metadata
+    target: Mapped[str] = mapped_column(Text, default="")
+    page: Mapped[int | None] = mapped_column(Integer)  # 1-based
+    x0: Mapped[float | None] = mapped_column(Float)
+    y0: Mapped[float | None] = mapped_column(Float)
+    x1: Mapped[float | None] = mapped_column(Float)
+    y1: Mapped[float | None] = mapped_column(Float)
+    start: Mapped[int | None] = mapped_column(Integer)
+    end: Mapped[int | None] = mapped_column(Integer)
+    # The text covered, when known: shown in review, and what verification looks for.
+    quote: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(String)
+    note: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String, default="manual")  # manual | search | pii:KIND
+    state: Mapped[str] = mapped_column(String, default="proposed")  # proposed|approved|rejected
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String)
+    reviewed_at_us: Mapped[int | None] = mapped_column(BigInteger)
+    reviewed_by: Mapped[str] = mapped_column(String, default="")
+
+
+class ProtectedTerm(Base):
+    """A name, number or address the user marks as protected, with every spelling given."""
+
+    __tablename__ = "protected_terms"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(Text)  # e.g. "Child's name"
+    spellings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(String)
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String)
+
+
+class CustomOffence(Base):
+    """A user-defined offence (same shape as a library entry), kept in the case."""
+
+    __tablename__ = "custom_offences"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    data: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String)
+
+
+class Charge(Base):
+    """An offence being considered on this case, over a date range of the alleged conduct."""
+
+    __tablename__ = "charges"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offence_id: Mapped[str] = mapped_column(String)
+    from_date: Mapped[str] = mapped_column(String)  # ISO date, inclusive
+    to_date: Mapped[str] = mapped_column(String)  # ISO date, inclusive
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String)
+
+
+class Tag(Base):
+    """An item (or a span / region of it) supporting one element of one charge."""
+
+    __tablename__ = "tags"
+    __table_args__ = (
+        Index("ix_tags_item", "item_id"),
+        Index("ix_tags_charge_element", "charge_id", "element_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    charge_id: Mapped[int] = mapped_column(ForeignKey("charges.id"))
+    element_id: Mapped[str] = mapped_column(String)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    page: Mapped[int | None] = mapped_column(Integer)
+    x0: Mapped[float | None] = mapped_column(Float)
+    y0: Mapped[float | None] = mapped_column(Float)
+    x1: Mapped[float | None] = mapped_column(Float)
+    y1: Mapped[float | None] = mapped_column(Float)
+    start: Mapped[int | None] = mapped_column(Integer)
+    end: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String, default="manual")  # manual | suggestion
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String)
+
+
+class RejectedSuggestion(Base):
+    """A suggested tag the user turned down, so it is not proposed again."""
+
+    __tablename__ = "rejected_suggestions"
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    charge_id: Mapped[int] = mapped_column(ForeignKey("charges.id"), primary_key=True)
+    element_id: Mapped[str] = mapped_column(String, primary_key=True)
+    rule: Mapped[str] = mapped_column(String, default="")
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String)
