@@ -1,0 +1,1 @@
+"""The offence tagger: offence library, charges, tags, coverage."""
