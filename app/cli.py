@@ -558,6 +558,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case")
     p.add_argument("--limit", type=int, default=1000)
     p.set_defaults(func=cmd_audit)
+
+    from app.redaction.cli import add_commands as add_redaction_commands
+    from app.tagging.cli import add_commands as add_tagging_commands
+
+    add_redaction_commands(sub)
+    add_tagging_commands(sub)
     return parser
 
 

@@ -20,6 +20,9 @@ class Changes:
 
     participants: bool = False
     items: tuple[int, ...] = ()
+    redactions: bool = False
+    tags: bool = False
+    charges: bool = False
 
 
 class Operation(Protocol):

@@ -1,0 +1,1 @@
+"""Redaction: what is covered and why, finders, applying to copies, and verification."""
