@@ -37,8 +37,10 @@ from app.importers.registry import BUILTIN_IMPORTERS
 from app.ingest.job import import_paths
 from app.jobs import CancelToken, Progress, ProgressCallback
 from app.paths import user_data_dir
+from app.redaction.demo_data import add_demo_redactions
 from app.store.lock import CaseLock
 from app.store.schema import Setting
+from app.tagging.demo_data import add_demo_charges
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ log = logging.getLogger(__name__)
 # The demo is rebuilt when its generator or the set of importers changes, so it always shows
 # what this build of Threadline reads (an older demo may hold PDFs read as opaque files).
 DEMO_VERSION = (
-    "2:"
+    "4:"
     + hashlib.sha256(
         ",".join(f"{i.NAME}/{i.VERSION}" for i in BUILTIN_IMPORTERS).encode()
     ).hexdigest()[:12]
@@ -249,6 +251,8 @@ def _build_case(
                 log.warning(
                     "demo file %s: %s %s", Path(result.path).name, result.status, result.reason
                 )
+        add_demo_redactions(case)
+        add_demo_charges(case)
         with case.write() as s:
             s.add(Setting(key=DEMO_MARKER, value=DEMO_VERSION))
             case.audit(

@@ -57,9 +57,13 @@ class TimelineFilter:
     or in the name of the person it is linked to. `to_us` is exclusive. `search` is a
     full-text query (words, "phrases", prefix*) over evidence and OCR text.
 
-    Hooks for later issues: "tag / offence element", "untagged only" and "has redactions"
-    become fields here when their tables exist (tagging, redaction). Each is then one
-    condition on the item in `_compile`, and every query of this module honours it.
+    `elements` names elements of charges as "CHARGE_ID:ELEMENT_ID" keys: an event passes
+    when its item is tagged for any of them. `untagged` True keeps items without any tag,
+    False items with at least one. Tags change only through audited writes, so
+    `data_version` moves with them and no cached id list outlives a tag edit.
+
+    Hook for later issues: "has redactions" becomes a field here the same way: one
+    condition on the item in `_compile`, which every query of this module honours.
     """
 
     from_us: int | None = None
@@ -76,6 +80,8 @@ class TimelineFilter:
     has_ocr: bool | None = None
     conversations: tuple[str, ...] = ()
     search: str = ""
+    elements: tuple[str, ...] = ()
+    untagged: bool | None = None
 
     def __post_init__(self) -> None:
         # Sorted, de-duplicated tuples: equal filters compare and hash equal (cache keys),
@@ -90,6 +96,7 @@ class TimelineFilter:
             "confidences",
             "exclude_confidences",
             "conversations",
+            "elements",
         ):
             value = getattr(self, name)
             object.__setattr__(self, name, tuple(sorted(set(value))))
@@ -203,6 +210,18 @@ def _compile(f: TimelineFilter) -> _Compiled:
         item.append("i.ocr_text != ''")  # the words of the partial index ix_items_ocr
     elif f.has_ocr is False:
         item.append("i.ocr_text = ''")
+    if f.elements:
+        pairs = []
+        for n, key in enumerate(f.elements):
+            charge, _, element = key.partition(":")
+            params[f"tc{n}"] = int(charge) if charge.strip().isdigit() else -1
+            params[f"te{n}"] = element
+            pairs.append(f"(charge_id = :tc{n} AND element_id = :te{n})")
+        item.append(f"i.id IN (SELECT item_id FROM tags WHERE {' OR '.join(pairs)})")
+    if f.untagged is True:
+        item.append("NOT EXISTS (SELECT 1 FROM tags t WHERE t.item_id = i.id)")
+    elif f.untagged is False:
+        item.append("EXISTS (SELECT 1 FROM tags t WHERE t.item_id = i.id)")
     fts = ""
     if f.search:
         # Imported here: app.search builds on this module.
