@@ -76,7 +76,9 @@ from ui.ocr import (
     ocr_summary,
     thumbnail_job,
 )
+from ui.redaction.controller import RedactionController
 from ui.settings import SettingsStore, UiSettings
+from ui.tagging.controller import TaggerController
 from ui.viewers.common import qimage
 from ui.viewers.image import MAX_SIDE
 from ui.views.activity import HeatMapView, Sender, senders_of
@@ -302,6 +304,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
+        # The offence tagger: its docks, Tagging menu and number keys on the timeline.
+        self.tagger = TaggerController(self)
+        # Redaction: the Redactions dock, the Redaction menu, the viewers' tools.
+        self.redaction = RedactionController(self)
         self.timeline_pane.filters.changed.connect(self.apply_filters)
         self.timeline_pane.zone_mode_changed.connect(self._zone_mode_changed)
         self.activity_strip = self.timeline_pane.activity
@@ -706,6 +712,8 @@ class MainWindow(QMainWindow):
         self.settings_store.save(self.settings)
         self.undo_stack.clear()
         self._drop_participants_panel()
+        self.tagger.set_case(case)
+        self.redaction.set_case(case)
         zone_name = case.zone
         self.timeline_model.set_case(case, zone_name)
         self.sources_model.set_rows([])
@@ -741,6 +749,8 @@ class MainWindow(QMainWindow):
         self.settings = replace(self.settings, window_state=bytes(self.saveState().data()))
         self.case.close()
         self.case = None
+        self.tagger.set_case(None)
+        self.redaction.set_case(None)
         self.timeline_model.set_case(None)
         self.sources_model.set_rows([])
         self.audit_model.set_rows([])
@@ -760,6 +770,8 @@ class MainWindow(QMainWindow):
             self.audit_dock,
             self.heat_dock,
             self.participants_dock,
+            *self.tagger.docks,
+            *self.redaction.docks,
         )
         if on:
             self.centre.setCurrentWidget(self.timeline_pane)

@@ -321,6 +321,11 @@ from ui.views.shots import VIEW_SHOTS  # noqa: E402
 
 SHOTS.extend(VIEW_SHOTS)
 
+# The offence tagger: its panel, the whole window while tagging, coverage, Add charge.
+from ui.tagging.shots import TAGGER_SHOTS  # noqa: E402
+
+SHOTS.extend(TAGGER_SHOTS)
+
 
 def timeline_search(window: MainWindow) -> QWidget | None:
     """The window searching the timeline (the demo case for "pictures"); leaves it searched."""
@@ -341,3 +346,8 @@ def timeline_search(window: MainWindow) -> QWidget | None:
 
 
 SHOTS.append(("timeline-search.png", timeline_search))
+
+# Redaction: boxes on a PDF page and a picture, the redaction log, search and redact.
+from ui.redaction.shots import REDACTION_SHOTS  # noqa: E402
+
+SHOTS.extend(REDACTION_SHOTS)

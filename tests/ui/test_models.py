@@ -22,7 +22,7 @@ def test_timeline_model_checks_and_pages(qtmodeltester: ModelTester, case_path: 
         model.set_ids(case.timeline_ids())
         qtmodeltester.check(model)
         assert model.rowCount() == 3
-        assert model.columnCount() == 4
+        assert model.columnCount() == 5  # time, source, from → to, text, tags
         first = model.index(0, TimelineModel.TIME)
         # File times are not exact: marked, coloured, explained.
         assert str(first.data()).startswith("≈ 2024-03-04 ")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from array import array
 from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +39,19 @@ def _zone(name: str, fallback: ZoneInfo) -> ZoneInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class TagChip:
+    """How one charge element shows on a timeline row: its number in the tagger, a colour."""
+
+    number: int  # 1-based, as the tagger numbers the case's elements
+    colour: str  # "#rrggbb", one per charge
+    label: str  # the charge and element in words, for the tooltip
+
+
+# Reads the tags of a page of items: item id -> the "charge:element" keys it is tagged with.
+TagFetch = Callable[[Case, Sequence[int]], Mapping[int, Sequence[str]]]
+
+
+@dataclass(frozen=True, slots=True)
 class _Cell:
     """A fetched row with the strings a paint needs, formatted once."""
 
@@ -46,19 +60,21 @@ class _Cell:
     preview: str
     exact: bool
     day_label: str  # `Tue 5 Mar 2024` on the first row of a local day, else ""
+    tags: tuple[TagChip, ...] = ()
 
 
 class TimelineModel(ReadOnlyTableModel):
     """Holds only the ordered event ids; `data()` reads from an LRU of 256-row pages."""
 
-    TIME, SOURCE, FROM, TEXT = range(4)
-    HEADERS = ("Time", "Source", "From → To", "Text")
+    TIME, SOURCE, FROM, TEXT, TAGS = range(5)
+    HEADERS = ("Time", "Source", "From → To", "Text", "Tags")
 
     RowRole = Qt.ItemDataRole.UserRole + 1  # the TimelineRow
     EventIdRole = Qt.ItemDataRole.UserRole + 2  # int
     ExactRole = Qt.ItemDataRole.UserRole + 3  # bool: the time's zone is known
     NewDayRole = Qt.ItemDataRole.UserRole + 4  # bool: the first row of a local day
     DayLabelRole = Qt.ItemDataRole.UserRole + 5  # str: that day, e.g. `Tue 5 Mar 2024`
+    TagsRole = Qt.ItemDataRole.UserRole + 6  # tuple[TagChip, ...]: the row's item's tags
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -68,6 +84,8 @@ class TimelineModel(ReadOnlyTableModel):
         self._mode = ZONE_CASE
         self._ids: array[int] = array("q")
         self._pages: OrderedDict[int, list[_Cell | None]] = OrderedDict()
+        self._tag_fetch: TagFetch | None = None
+        self._tag_chips: dict[str, TagChip] = {}
 
     # -- contents ---------------------------------------------------------------------
 
@@ -94,6 +112,13 @@ class TimelineModel(ReadOnlyTableModel):
         if self._ids:
             last = self.index(len(self._ids) - 1, len(self.HEADERS) - 1)
             self.dataChanged.emit(self.index(0, 0), last)
+
+    def set_tagging(self, fetch: TagFetch | None, chips: Mapping[str, TagChip]) -> None:
+        """Read each page's tags with `fetch` (None: no tags) and show the element keys in
+        `chips` as chips; repaints, keeping scroll and selection."""
+        self._tag_fetch = fetch
+        self._tag_chips = dict(chips)
+        self.invalidate()
 
     def set_zone_mode(self, mode: str) -> None:
         """Show times in the case zone (`case`), in UTC (`utc`) or in each source's own zone
@@ -163,6 +188,7 @@ class TimelineModel(ReadOnlyTableModel):
         day_tz = utc if self._mode == ZONE_UTC else self._tz  # days of "own zone" in the case's
         before = by_id.get(self._ids[start - 1]) if start else None
         last_day = us_to_utc(before.ts_utc_us).astimezone(day_tz).date() if before else None
+        tags = self._fetch_tags([r.item_id for r in by_id.values()])
         page: list[_Cell | None] = []
         for event_id in ids:
             r = by_id.get(event_id)
@@ -184,6 +210,7 @@ class TimelineModel(ReadOnlyTableModel):
                     preview=display.one_line(r.text),
                     exact=display.is_exact(r.confidence),
                     day_label=f"{moment:%a} {moment.day} {moment:%b %Y}" if day != last_day else "",
+                    tags=tags.get(r.item_id, ()),
                 )
             )
             last_day = day
@@ -191,6 +218,22 @@ class TimelineModel(ReadOnlyTableModel):
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
         return page
+
+    def _fetch_tags(self, item_ids: list[int]) -> dict[int, tuple[TagChip, ...]]:
+        """The chips of a page's items, read in one go (no tags when no reader is set)."""
+        if self._tag_fetch is None or self._case is None or not self._tag_chips:
+            return {}
+        try:
+            keys = self._tag_fetch(self._case, item_ids)
+        except Exception:  # rows still show without their tags
+            log.exception("tags of %d items not read", len(item_ids))
+            return {}
+        chips: dict[int, tuple[TagChip, ...]] = {}
+        for item_id, item_keys in keys.items():
+            found = {self._tag_chips[k] for k in item_keys if k in self._tag_chips}
+            if found:
+                chips[item_id] = tuple(sorted(found, key=lambda c: c.number))
+        return chips
 
     # -- Qt model interface -------------------------------------------------------------
 
@@ -212,6 +255,8 @@ class TimelineModel(ReadOnlyTableModel):
                 return r.source_name
             if col == self.FROM:
                 return f"{r.author} → {r.recipients}" if r.recipients else r.author
+            if col == self.TAGS:
+                return " ".join(str(c.number) for c in cell.tags)
             return cell.preview
         if role == Qt.ItemDataRole.DecorationRole and col == self.SOURCE:
             return theme.platform_badge(r.importer, display.importer_name(r.importer))
@@ -226,6 +271,8 @@ class TimelineModel(ReadOnlyTableModel):
                 return f"From {r.author or '(unknown)'} to {r.recipients}"
             if col == self.TEXT and r.text:
                 return display.one_line(r.text, 600)
+            if col == self.TAGS and cell.tags:
+                return "\n".join(f"{c.number} · {c.label}" for c in cell.tags)
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == self.TIME and not cell.exact:
@@ -241,4 +288,6 @@ class TimelineModel(ReadOnlyTableModel):
             return bool(cell.day_label)
         if role == self.DayLabelRole:
             return cell.day_label
+        if role == self.TagsRole:
+            return cell.tags
         return None

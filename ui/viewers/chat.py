@@ -12,11 +12,22 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QImage, QPalette, QTextDocument
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtGui import QImage, QPalette, QTextCursor, QTextDocument
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTextBrowser,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.items import ItemDetail, MessageRow
+from app.redaction.model import RedactionKind, RedactionRow, RedactionState
 from ui import display, theme
+from ui.redaction.overlay import describe, span_format
+from ui.redaction.spans import SpanMap, map_anchor
 from ui.viewers.common import (
     ProvenanceBar,
     blend,
@@ -41,11 +52,17 @@ def _day(moment: datetime) -> str:
     return f"{moment:%A} {moment.day} {moment:%B %Y}"
 
 
+Span = tuple[int, int, int, str]
+"""A span of a message's own text: item id, start, end (characters of Item.text), quote."""
+
+
 class ChatThreadView(QWidget):
-    """Messages around the chosen one; `whole_requested` asks for the whole conversation."""
+    """Messages around the chosen one; `whole_requested` asks for the whole conversation;
+    `shown` is emitted with the chosen item's id whenever messages are drawn."""
 
     item_activated = Signal(int)
     whole_requested = Signal(int)
+    shown = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +72,9 @@ class ChatThreadView(QWidget):
         self._zone = "Europe/London"
         self._total = 0
         self._palette: dict[str, str] = {}
+        self._maps: dict[int, SpanMap | None] = {}  # message id -> its text in the document
+        self._redactions: list[RedactionRow] = []
+        self._show_rejected = False
 
         self.title = bold(QLabel(), 1.1)
         self.subtitle = muted(QLabel())
@@ -130,6 +150,8 @@ class ChatThreadView(QWidget):
         self.whole.setVisible(self._total > shown)
         self._set_note()
         self._render()
+        if detail is not None:
+            self.shown.emit(detail.item_id)
 
     @property
     def selected_id(self) -> int | None:
@@ -224,6 +246,8 @@ class ChatThreadView(QWidget):
         self.browser.setHtml(
             f'<body style="color:{c["text"]}">' + "".join(parts) + "</body>",
         )
+        self._maps = {}
+        self._mark_redactions()
         if selected is not None:
             self.browser.scrollToAnchor(f"m{selected}")
 
@@ -231,7 +255,8 @@ class ChatThreadView(QWidget):
         c = self._palette
         return (
             f'<a name="m{m.item_id}"></a><p align="center" style="color:{c["muted"]}; '
-            f'margin:6px 40px"><i>{_escape(m.text)}</i> · {self._time(m, zone=True)}</p>'
+            f'margin:6px 40px"><i><a name="t{m.item_id}">{_escape(m.text)}</a></i> · '
+            f"{self._time(m, zone=True)}</p>"
         )
 
     def _bubble(self, m: MessageRow, new_run: bool, selected: bool) -> str:
@@ -291,7 +316,8 @@ class ChatThreadView(QWidget):
 
     def _body(self, m: MessageRow) -> str:
         c = self._palette
-        text = _escape(m.text) if m.text else ""
+        # Named, so a selection maps back to exact characters of the message's text.
+        text = f'<a name="t{m.item_id}">{_escape(m.text)}</a>' if m.text else ""
         if m.deleted:
             text = f'<i style="color:{c["muted"]}">{text or "Deleted message"}</i>'
         parts = [f'<p style="white-space:pre-wrap; margin:0">{text}</p>'] if text else []
@@ -345,3 +371,57 @@ class ChatThreadView(QWidget):
     def _ask_whole(self) -> None:
         if self._detail is not None:
             self.whole_requested.emit(self._detail.item_id)
+
+    # -- redaction --------------------------------------------------------------------
+
+    def span_map(self, item_id: int) -> SpanMap | None:
+        """Where message `item_id`'s text lies in the document (None if not shown verbatim)."""
+        if item_id not in self._maps:
+            m = next((m for m in self._messages if m.item_id == item_id), None)
+            found = None
+            if m is not None and m.text:
+                found = map_anchor(self.browser.document(), f"t{item_id}", m.text)
+            self._maps[item_id] = found
+        return self._maps[item_id]
+
+    def selected_spans(self) -> list[Span]:
+        """The selection as exact spans of each message's text it covers, in order."""
+        cursor = self.browser.textCursor()
+        if not cursor.hasSelection():
+            return []
+        a, b = cursor.selectionStart(), cursor.selectionEnd()
+        out: list[Span] = []
+        for m in self._messages:
+            span_map = self.span_map(m.item_id)
+            covered = span_map.to_text(a, b) if span_map is not None else None
+            if covered is not None:
+                out.append((m.item_id, covered[0], covered[1], m.text[covered[0] : covered[1]]))
+        return out
+
+    def set_redactions(self, rows: list[RedactionRow], show_rejected: bool = False) -> None:
+        """Mark the redacted spans of the messages shown."""
+        self._redactions = [r for r in rows if r.kind == RedactionKind.SPAN and r.target == "text"]
+        self._show_rejected = show_rejected
+        self._mark_redactions()
+
+    def _mark_redactions(self) -> None:
+        marks: list[QTextEdit.ExtraSelection] = []
+        for r in self._redactions:
+            if r.state == RedactionState.REJECTED and not self._show_rejected:
+                continue
+            span_map = self.span_map(r.item_id)
+            if span_map is None or r.start is None or r.end is None:
+                continue
+            where = span_map.to_document(r.start, r.end)
+            if where is None:
+                continue
+            mark = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(self.browser.document())
+            cursor.setPosition(where[0])
+            cursor.setPosition(where[1], QTextCursor.MoveMode.KeepAnchor)
+            mark.cursor = cursor
+            fmt = span_format(r.state)
+            fmt.setToolTip(describe(r))
+            mark.format = fmt
+            marks.append(mark)
+        self.browser.setExtraSelections(marks)

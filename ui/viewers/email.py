@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QIcon, QPixmap, QTextCursor
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -13,12 +13,16 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from app.items import ItemDetail
+from app.redaction.model import RedactionKind, RedactionRow, RedactionState
 from ui import display, theme
+from ui.redaction.overlay import span_format
+from ui.redaction.spans import SpanMap, raw_text
 from ui.viewers.common import ProvenanceBar, bold, event_time, muted, rule, selectable
 
 ATTACHMENT_ROWS = 4
@@ -29,15 +33,22 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split()) if value else ""
 
 
+Span = tuple[int, str, int, int, str]
+"""A span to redact: item id, target ("text" or "header:NAME"), start, end, quote."""
+
+
 class EmailView(QWidget):
-    """One email; activating an attachment emits `item_activated` with its item id."""
+    """One email; activating an attachment emits `item_activated` with its item id;
+    `shown` is emitted with the item id once it is drawn."""
 
     item_activated = Signal(int)
+    shown = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("email-viewer")
         self._detail: ItemDetail | None = None
+        self._body_map: SpanMap | None = None
 
         self.subject = selectable(bold(QLabel(), 1.15))
         self.subject.setObjectName("email-subject")
@@ -120,8 +131,13 @@ class EmailView(QWidget):
         self.date_note.setPalette(palette)
         self.headers.setRowVisible(self.date_note, bool(self.date_note.text()))
         self.body.setPlainText(detail.text.replace("\r\n", "\n") or "(no text body)")
+        self._body_map = (
+            SpanMap.align(detail.text, raw_text(self.body.document())) if detail.text else None
+        )
+        self.body.setExtraSelections([])
         self._show_attachments(detail)
         self.provenance.show_detail(detail)
+        self.shown.emit(detail.item_id)
 
     @property
     def attachment_ids(self) -> list[int]:
@@ -163,3 +179,74 @@ class EmailView(QWidget):
         value = item.data(Qt.ItemDataRole.UserRole)
         if value is not None:
             self.item_activated.emit(int(value))
+
+    # -- redaction --------------------------------------------------------------------
+
+    @property
+    def item_id(self) -> int | None:
+        """The item shown (None when nothing is)."""
+        return self._detail.item_id if self._detail is not None else None
+
+    def _header_labels(self) -> tuple[tuple[str, QLabel], ...]:
+        return (
+            ("Subject", self.subject),
+            ("From", self.from_),
+            ("To", self.to),
+            ("Cc", self.cc),
+        )
+
+    def selected_spans(self) -> list[Span]:
+        """What is selected, as an exact span of the body or of a header shown verbatim."""
+        d = self._detail
+        if d is None:
+            return []
+        out: list[Span] = []
+        cursor = self.body.textCursor()
+        if cursor.hasSelection() and self._body_map is not None:
+            covered = self._body_map.to_text(cursor.selectionStart(), cursor.selectionEnd())
+            if covered is not None:
+                start, end = covered
+                out.append((d.item_id, "text", start, end, d.text[start:end]))
+        headers = d.meta.get("headers")
+        if isinstance(headers, dict):
+            for name, label in self._header_labels():
+                if not label.hasSelectedText():
+                    continue
+                value = headers.get(name)
+                shown = label.text()
+                if not isinstance(value, str) or value != shown:
+                    continue  # shown folded or decoded differently: no exact span
+                span_map = SpanMap.align(value, shown)
+                picked = label.selectedText()
+                first = label.selectionStart()
+                covered = (
+                    span_map.to_text(first, first + len(picked.encode("utf-16-le")) // 2)
+                    if span_map is not None
+                    else None
+                )
+                if covered is not None:
+                    start, end = covered
+                    out.append((d.item_id, f"header:{name}", start, end, value[start:end]))
+        return out
+
+    def set_redactions(self, rows: list[RedactionRow], show_rejected: bool = False) -> None:
+        """Mark the redacted spans of the body."""
+        marks: list[QTextEdit.ExtraSelection] = []
+        for r in rows:
+            if r.kind != RedactionKind.SPAN or r.target != "text" or r.item_id != self.item_id:
+                continue
+            if r.state == RedactionState.REJECTED and not show_rejected:
+                continue
+            if self._body_map is None or r.start is None or r.end is None:
+                continue
+            where = self._body_map.to_document(r.start, r.end)
+            if where is None:
+                continue
+            mark = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(self.body.document())
+            cursor.setPosition(where[0])
+            cursor.setPosition(where[1], QTextCursor.MoveMode.KeepAnchor)
+            mark.cursor = cursor
+            mark.format = span_format(r.state)
+            marks.append(mark)
+        self.body.setExtraSelections(marks)

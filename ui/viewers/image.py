@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QIcon, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import (
+    QGraphicsItem,
     QGraphicsPixmapItem,
     QHBoxLayout,
     QLabel,
@@ -26,8 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import EvidenceError
-from app.items import ItemDetail, ItemRef, load_pixels
+from app.items import ItemDetail, ItemRef, PageRow, load_pixels
+from app.redaction.model import Box, RedactionRow, RedactionState
 from ui import display, theme
+from ui.redaction.overlay import RedactionBoxItem
+from ui.redaction.tools import AreaTool
 from ui.viewers.common import (
     ProvenanceBar,
     blend,
@@ -79,16 +83,29 @@ def _degrees(value: Any, positive: str, negative: str) -> str:
     return f"{abs(value):.6f}° {hemisphere}"
 
 
+Region = tuple[int, Box, str]
+"""A place to redact: page (1 for a picture), box in pixels of the upright image, words."""
+
+
 class ImageView(QWidget):
-    """One picture; `item_activated` is emitted with the id of a near-duplicate clicked."""
+    """One picture; `item_activated` is emitted with the id of a near-duplicate clicked.
+
+    `shown` is emitted with the item id once a picture is shown; `redact_requested` with a
+    list of `Region`s when the "Redact area" tool draws a box (Shift: snapped to the OCR
+    words it meets, one box per line).
+    """
 
     item_activated = Signal(int)
+    shown = Signal(int)
+    redact_requested = Signal(object)  # list[Region]
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("image-viewer")
         self._detail: ItemDetail | None = None
         self._zone = "Europe/London"
+        self._words: list[tuple[QRectF, str]] = []  # OCR words, in pixels of the upright image
+        self._redaction_items: list[QGraphicsItem] = []
 
         self.view = ZoomView()
         self.view.setObjectName("image-canvas")
@@ -125,6 +142,14 @@ class ImageView(QWidget):
         self.details_button.setCheckable(True)
         self.details_button.setChecked(True)
         self.details_button.toggled.connect(self._toggle_meta)
+        self.redact_button = _tool(
+            "Redact area", "Draw a box to redact (R; Shift snaps to OCR words)", "image-redact-area"
+        )
+        self.redact_button.setCheckable(True)
+        self.area_tool = AreaTool(self.view)
+        self.redact_button.toggled.connect(self.area_tool.set_active)
+        self.area_tool.active_changed.connect(self.redact_button.setChecked)
+        self.area_tool.drawn.connect(self._area_drawn)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(8, 4, 8, 4)
@@ -133,6 +158,8 @@ class ImageView(QWidget):
             bar.addWidget(w)
         bar.addSpacing(8)
         bar.addWidget(self.zoom_label)
+        bar.addSpacing(12)
+        bar.addWidget(self.redact_button)
         bar.addSpacing(12)
         bar.addWidget(self.size_label, 1)
         bar.addWidget(self.details_button)
@@ -190,16 +217,24 @@ class ImageView(QWidget):
         image: QImage | Path | None = None,
         duplicates: Sequence[ItemRef] = (),
         zone_name: str = "Europe/London",
+        pages: Sequence[PageRow] = (),
     ) -> None:
         """Show a picture: `image` as decoded, or read from a path (by default the item's
         original, which is slow for a large photo: decode it off the GUI thread and pass the
-        QImage)."""
+        QImage). `pages` carry the words OCR read, for redacting them."""
         self._detail = detail
         self._zone = zone_name
+        self._words = [
+            (QRectF(w.x0, w.y0, w.x1 - w.x0, w.y1 - w.y0), w.text)
+            for p in pages[:1]
+            for w in p.words
+        ]
         self.provenance.show_detail(detail)
         self._show_pixels(detail, image)
         self._show_meta(detail)
         self._show_duplicates(duplicates)
+        self.set_redactions(())
+        self.shown.emit(detail.item_id)
 
     @property
     def duplicate_ids(self) -> list[int]:
@@ -371,3 +406,79 @@ class ImageView(QWidget):
 
     def _strip_clicked(self, item: QListWidgetItem) -> None:
         self.item_activated.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+
+    # -- redaction --------------------------------------------------------------------
+
+    @property
+    def item_id(self) -> int | None:
+        """The item shown (None when nothing is)."""
+        return self._detail.item_id if self._detail is not None else None
+
+    def _picture_rect(self) -> QRectF:
+        return self.pixmap_item.sceneBoundingRect()
+
+    def scene_to_box(self, rect: QRectF) -> Box | None:
+        """A scene rectangle clipped to the picture, in pixels of the upright image."""
+        part = self._picture_rect().intersected(rect)
+        if part.isEmpty():
+            return None
+        return (
+            round(part.left(), 2),
+            round(part.top(), 2),
+            round(part.right(), 2),
+            round(part.bottom(), 2),
+        )
+
+    def words_in(self, rect: QRectF) -> list[Region]:
+        """The OCR words a scene rectangle meets, as one box per line."""
+        lines: list[tuple[QRectF, list[str]]] = []
+        for box, word in sorted(
+            (w for w in self._words if w[0].intersects(rect)),
+            key=lambda w: (w[0].center().y(), w[0].left()),
+        ):
+            last = lines[-1] if lines else None
+            if last is not None and abs(last[0].center().y() - box.center().y()) < box.height() / 2:
+                lines[-1] = (last[0].united(box), [*last[1], word])
+            else:
+                lines.append((QRectF(box), [word]))
+        out: list[Region] = []
+        for rect_line, words in lines:
+            placed = self.scene_to_box(rect_line)
+            if placed is not None:
+                out.append((1, placed, " ".join(words)))
+        return out
+
+    def _area_drawn(self, rect: QRectF, modifiers: object) -> None:
+        if isinstance(modifiers, Qt.KeyboardModifier) and (
+            modifiers & Qt.KeyboardModifier.ShiftModifier
+        ):
+            regions = self.words_in(rect)
+            if not regions:
+                return
+        else:
+            box = self.scene_to_box(rect)
+            if box is None:
+                return
+            regions = [(1, box, "")]
+        self.redact_requested.emit(regions)
+
+    def set_redactions(self, rows: Sequence[RedactionRow], show_rejected: bool = False) -> None:
+        """Draw these redactions (region ones of this picture) over it."""
+        scene = self.view.scene()
+        for item in self._redaction_items:
+            scene.removeItem(item)
+        self._redaction_items = []
+        for row in rows:
+            if row.box is None or row.item_id != self.item_id:
+                continue
+            if row.state == RedactionState.REJECTED and not show_rejected:
+                continue
+            x0, y0, x1, y1 = row.box
+            item = RedactionBoxItem(QRectF(x0, y0, x1 - x0, y1 - y0), row)
+            scene.addItem(item)
+            self._redaction_items.append(item)
+
+    @property
+    def redaction_items(self) -> list[RedactionBoxItem]:
+        """The redaction boxes drawn (for tests and screenshots)."""
+        return [i for i in self._redaction_items if isinstance(i, RedactionBoxItem)]

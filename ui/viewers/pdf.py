@@ -46,7 +46,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.items import ItemDetail, PageRow
+from app.redaction.model import Box, RedactionRow, RedactionState
 from ui import theme
+from ui.redaction.overlay import RedactionBoxItem
+from ui.redaction.tools import AreaTool
 from ui.viewers.common import ProvenanceBar, blend, muted, palette_color
 from ui.viewers.zoom import ZoomView
 
@@ -80,6 +83,7 @@ class _Page:
     pixmap: QGraphicsPixmapItem
     scale: float = 0.0  # the render scale of the pixmap shown, 0 when none
     marks: list[QGraphicsItem] = field(default_factory=list)
+    matrix: Any = None  # PyMuPDF's rotation matrix: page units to the page as displayed
 
 
 class _Canvas(ZoomView):
@@ -137,10 +141,21 @@ def _tool(text: str, tip: str, name: str) -> QToolButton:
     return button
 
 
+Region = tuple[int, Box, str]
+"""A place to redact: page number, box in PDF points of the unrotated page, words covered."""
+
+
 class PdfView(QWidget):
-    """A PDF document; `page_changed` follows the page in view."""
+    """A PDF document; `page_changed` follows the page in view.
+
+    `shown` is emitted with the item id once a document is laid out; `redact_requested`
+    with a list of `Region`s when the "Redact area" tool draws a box (Shift: snapped to the
+    words it meets, one box per line).
+    """
 
     page_changed = Signal(int)
+    shown = Signal(int)
+    redact_requested = Signal(object)  # list[Region]
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -153,6 +168,7 @@ class PdfView(QWidget):
         self._selected: list[tuple[int, int]] = []  # (page index, word index)
         self._selection_marks: list[QGraphicsItem] = []
         self._terms: tuple[str, ...] = ()
+        self._redaction_items: list[QGraphicsItem] = []
         self.renders = 0  # pages rendered by PyMuPDF (not from the cache): for tests
 
         self.canvas = _Canvas(fit_width=True)
@@ -211,6 +227,14 @@ class PdfView(QWidget):
         self.zoom_label = muted(QLabel())
         self.status = muted(QLabel())
         self.status.setObjectName("pdf-status")
+        self.redact_button = _tool(
+            "Redact area", "Draw a box to redact (R; Shift snaps to words)", "pdf-redact-area"
+        )
+        self.redact_button.setCheckable(True)
+        self.area_tool = AreaTool(self.canvas)
+        self.redact_button.toggled.connect(self.area_tool.set_active)
+        self.area_tool.active_changed.connect(self.redact_button.setChecked)
+        self.area_tool.drawn.connect(self._area_drawn)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(8, 4, 8, 4)
@@ -223,6 +247,8 @@ class PdfView(QWidget):
         bar.addSpacing(12)
         for w in (self.fit_button, self.out_button, self.in_button, self.zoom_label):
             bar.addWidget(w)
+        bar.addSpacing(12)
+        bar.addWidget(self.redact_button)
         bar.addStretch(1)
         self.origin_label = QLabel()
         self.origin_label.setObjectName("pdf-origin")
@@ -254,6 +280,7 @@ class PdfView(QWidget):
             self.fallback.setPlainText(detail.text.replace("\f", "\n\n") or "(no text)")
             self.stack.setCurrentIndex(1)
             self._set_navigation(0)
+            self.shown.emit(detail.item_id)
             return
         self.stack.setCurrentWidget(self.canvas)
         self._layout(pages)
@@ -261,6 +288,7 @@ class PdfView(QWidget):
         self.canvas.fit()
         self.go_to(1)
         self.render_visible()
+        self.shown.emit(detail.item_id)
 
     def _open(self, path: Path | None) -> str:
         """Open the original; a sentence saying why not, or ''."""
@@ -286,6 +314,7 @@ class PdfView(QWidget):
         self.clear_selection()
         self.canvas.scene().clear()
         self._pages = []
+        self._redaction_items = []  # the scene's clear() deleted them
         self._cache.clear()
         self._terms = ()
         self.status.setText("")
@@ -331,7 +360,9 @@ class PdfView(QWidget):
                 tag.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
                 tag.setPos(4, y + 4)
                 tag.setZValue(4)
-            self._pages.append(_Page(number, QRectF(0, y, w, h), words, origin, frame, pixmap))
+            self._pages.append(
+                _Page(number, QRectF(0, y, w, h), words, origin, frame, pixmap, matrix=matrix)
+            )
             width = max(width, w)
             y += h + GAP
         self.canvas.set_content_rect(QRectF(0, 0, width, max(0.0, y - GAP)))
@@ -578,3 +609,102 @@ class PdfView(QWidget):
         if first:
             self.go_to(first)
         return hits
+
+    # -- redaction --------------------------------------------------------------------
+
+    @property
+    def item_id(self) -> int | None:
+        """The item shown (None when nothing is)."""
+        return self._detail.item_id if self._detail is not None else None
+
+    def page_box_to_scene(self, number: int, box: Box) -> QRectF | None:
+        """A box in points of the unrotated page `number`, in scene units as displayed."""
+        if not 0 < number <= len(self._pages):
+            return None
+        page = self._pages[number - 1]
+        x0, y0, x1, y1 = box
+        if page.matrix is not None:
+            r = _pymupdf().Rect(x0, y0, x1, y1) * page.matrix
+            x0, y0, x1, y1 = r.x0, r.y0, r.x1, r.y1
+        return QRectF(x0, page.rect.top() + y0, x1 - x0, y1 - y0).normalized()
+
+    def scene_to_page_box(self, rect: QRectF) -> tuple[int, Box] | None:
+        """The page a scene rectangle lies on (the one holding most of it) and the rectangle
+        clipped to it, in points of the unrotated page; None off the pages."""
+        best: tuple[float, _Page] | None = None
+        for page in self._pages:
+            part = page.rect.intersected(rect)
+            area = part.width() * part.height()
+            if area > 0 and (best is None or area > best[0]):
+                best = (area, page)
+        if best is None:
+            return None
+        page = best[1]
+        local = page.rect.intersected(rect).translated(0, -page.rect.top())
+        x0, y0, x1, y1 = local.left(), local.top(), local.right(), local.bottom()
+        if page.matrix is not None:
+            r = _pymupdf().Rect(x0, y0, x1, y1) * ~page.matrix
+            r.normalize()
+            x0, y0, x1, y1 = r.x0, r.y0, r.x1, r.y1
+        return page.number, (round(x0, 2), round(y0, 2), round(x1, 2), round(y1, 2))
+
+    def selected_regions(self) -> list[Region]:
+        """The selected words as boxes to redact: one per line of each page, with its words."""
+        lines: list[tuple[int, QRectF, list[str]]] = []
+        for pi, wi in self._selected:
+            box, word = self._pages[pi].words[wi]
+            last = lines[-1] if lines else None
+            if (
+                last is not None
+                and last[0] == pi
+                and abs(last[1].center().y() - box.center().y()) < box.height() / 2
+            ):
+                lines[-1] = (pi, last[1].united(box), [*last[2], word])
+            else:
+                lines.append((pi, QRectF(box), [word]))
+        out: list[Region] = []
+        for _pi, rect, words in lines:
+            placed = self.scene_to_page_box(rect)
+            if placed is not None:
+                out.append((placed[0], placed[1], " ".join(words)))
+        return out
+
+    def _area_drawn(self, rect: QRectF, modifiers: object) -> None:
+        if isinstance(modifiers, Qt.KeyboardModifier) and (
+            modifiers & Qt.KeyboardModifier.ShiftModifier
+        ):
+            self.select_scene_rect(rect)
+            regions = self.selected_regions()
+            self.clear_selection()
+            if not regions:
+                self.status.setText("No words in the box drawn: draw it over some words.")
+                return
+        else:
+            placed = self.scene_to_page_box(rect)
+            if placed is None:
+                return
+            regions = [(placed[0], placed[1], "")]
+        self.redact_requested.emit(regions)
+
+    def set_redactions(self, rows: Sequence[RedactionRow], show_rejected: bool = False) -> None:
+        """Draw these redactions (region ones of this document) over the pages."""
+        scene = self.canvas.scene()
+        for item in self._redaction_items:
+            scene.removeItem(item)
+        self._redaction_items = []
+        for row in rows:
+            if row.box is None or row.page is None or row.item_id != self.item_id:
+                continue
+            if row.state == RedactionState.REJECTED and not show_rejected:
+                continue
+            rect = self.page_box_to_scene(row.page, row.box)
+            if rect is None:
+                continue
+            item = RedactionBoxItem(rect, row)
+            scene.addItem(item)
+            self._redaction_items.append(item)
+
+    @property
+    def redaction_items(self) -> list[RedactionBoxItem]:
+        """The redaction boxes drawn (for tests and screenshots)."""
+        return [i for i in self._redaction_items if isinstance(i, RedactionBoxItem)]

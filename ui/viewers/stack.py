@@ -127,7 +127,7 @@ class ViewerStack(QStackedWidget):
             self.chat.show_item(d, data.messages, self._zone, data.conversation_size)
             self.setCurrentWidget(self.chat)
         elif which == "image":
-            self.image.show_item(d, image, data.duplicates, self._zone)
+            self.image.show_item(d, image, data.duplicates, self._zone, pages=data.pages)
             self.setCurrentWidget(self.image)
         elif which == "pdf" and "application/pdf" in (d.mime, d.source.mime):
             self.pdf.show_item(d, data.pages)

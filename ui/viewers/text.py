@@ -7,10 +7,14 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QLabel, QTextBrowser, QTextEdit, QVBoxLayout, QWidget
 
 from app.items import ItemDetail
+from app.redaction.model import RedactionKind, RedactionRow, RedactionState
 from ui import display, theme
+from ui.redaction.overlay import span_format
+from ui.redaction.spans import SpanMap, map_anchor
 from ui.viewers.common import ProvenanceBar, bold, event_label, event_time, muted, selectable
 
 META_VALUE_LIMIT = 300
@@ -21,14 +25,22 @@ def _value(value: Any) -> str:
     return text if len(text) <= META_VALUE_LIMIT else text[: META_VALUE_LIMIT - 1] + "…"
 
 
+Span = tuple[int, int, int, str]
+"""A span of the item's own text: item id, start, end (characters of Item.text), quote."""
+
+
 class TextView(QWidget):
-    """Text, OCR text and metadata of an item no other viewer is for."""
+    """Text, OCR text and metadata of an item no other viewer is for; `shown` is emitted
+    with the item id once it is drawn."""
 
     item_activated = Signal(int)
+    shown = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("text-viewer")
+        self._detail: ItemDetail | None = None
+        self._map: SpanMap | None = None
         self.title = selectable(bold(QLabel(), 1.1))
         self.subtitle = selectable(muted(QLabel()))
         self.browser = QTextBrowser()
@@ -59,6 +71,7 @@ class TextView(QWidget):
 
     def show_item(self, detail: ItemDetail, zone_name: str) -> None:
         """Show the item's text, OCR text and metadata."""
+        self._detail = detail
         self.title.setText(detail.name)
         bits = [detail.kind, event_time(detail.first_event, zone_name)]
         if detail.author:
@@ -67,7 +80,11 @@ class TextView(QWidget):
         parts: list[str] = []
         muted_colour = theme.muted().name()
         if detail.text:
-            parts.append(f'<p style="white-space:pre-wrap">{html.escape(detail.text)}</p>')
+            # Named, so a selection maps back to exact characters of the item's text.
+            parts.append(
+                '<p style="white-space:pre-wrap"><a name="item-text">'
+                f"{html.escape(detail.text)}</a></p>"
+            )
         else:
             parts.append("<p><i>This item has no text of its own.</i></p>")
         if detail.ocr_text:
@@ -109,4 +126,49 @@ class TextView(QWidget):
             )
             parts.append(f'<h4>Metadata</h4><table cellpadding="2">{rows}</table>')
         self.browser.setHtml("".join(parts))
+        self._map = (
+            map_anchor(self.browser.document(), "item-text", detail.text) if detail.text else None
+        )
         self.provenance.show_detail(detail)
+        self.shown.emit(detail.item_id)
+
+    # -- redaction --------------------------------------------------------------------
+
+    @property
+    def item_id(self) -> int | None:
+        """The item shown (None when nothing is)."""
+        return self._detail.item_id if self._detail is not None else None
+
+    def selected_spans(self) -> list[Span]:
+        """The selection as an exact span of the item's own text (not its OCR text)."""
+        cursor = self.browser.textCursor()
+        d = self._detail
+        if d is None or self._map is None or not cursor.hasSelection():
+            return []
+        covered = self._map.to_text(cursor.selectionStart(), cursor.selectionEnd())
+        if covered is None:
+            return []
+        start, end = covered
+        return [(d.item_id, start, end, d.text[start:end])]
+
+    def set_redactions(self, rows: list[RedactionRow], show_rejected: bool = False) -> None:
+        """Mark the redacted spans of the item's text."""
+        marks: list[QTextEdit.ExtraSelection] = []
+        for r in rows:
+            if r.kind != RedactionKind.SPAN or r.target != "text" or r.item_id != self.item_id:
+                continue
+            if r.state == RedactionState.REJECTED and not show_rejected:
+                continue
+            if self._map is None or r.start is None or r.end is None:
+                continue
+            where = self._map.to_document(r.start, r.end)
+            if where is None:
+                continue
+            mark = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(self.browser.document())
+            cursor.setPosition(where[0])
+            cursor.setPosition(where[1], QTextCursor.MoveMode.KeepAnchor)
+            mark.cursor = cursor
+            mark.format = span_format(r.state)
+            marks.append(mark)
+        self.browser.setExtraSelections(marks)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -112,7 +113,7 @@ def _menu_button(name: str, label: str, parent: QWidget) -> tuple[QToolButton, Q
 
 
 class FilterBar(QWidget):
-    """Dates, kinds, platforms, sources, persons, participant, time and OCR: one compact line."""
+    """Dates, kinds, platforms, sources, persons, participant, time and OCR: two compact rows."""
 
     changed = Signal()
 
@@ -140,6 +141,15 @@ class FilterBar(QWidget):
         self.person_actions: dict[int, QAction] = {}
         self.source_button.setEnabled(False)
         self.person_button.setEnabled(False)
+        # Elements of the case's charges ("charge:element" keys), and items with no tag.
+        self.element_button, self.element_menu = _menu_button("filter-element", "Element", self)
+        self.element_button.setToolTip("Only items tagged for these elements of the charges")
+        self.element_actions: dict[str, QAction] = {}
+        self.untagged_action = QAction("Untagged items", self)
+        self.untagged_action.setObjectName("filter-untagged")
+        self.untagged_action.setCheckable(True)
+        self.untagged_action.toggled.connect(self._emit)
+        self.element_menu.addAction(self.untagged_action)
         self.participant = QLineEdit()
         self.participant.setObjectName("filter-participant")
         self.participant.setPlaceholderText("Participant")
@@ -169,25 +179,35 @@ class FilterBar(QWidget):
         self.clear_button.setObjectName("filter-clear")
         self.clear_button.clicked.connect(self.clear)
 
-        layout = QHBoxLayout(self)
+        # Two rows keep the bar narrow enough for the docks beside the timeline at 1366 px:
+        # when and how sure on the first, what and who on the second.
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 0, 12, 6)
         layout.setSpacing(4)
-        layout.addWidget(QLabel("From"))
-        layout.addWidget(self.date_from)
-        layout.addWidget(QLabel("to"))
-        layout.addWidget(self.date_to)
+        when = QHBoxLayout()
+        when.setSpacing(4)
+        when.addWidget(QLabel("From"))
+        when.addWidget(self.date_from)
+        when.addWidget(QLabel("to"))
+        when.addWidget(self.date_to)
+        when.addWidget(self.times)
+        when.addWidget(self.has_ocr)
+        when.addStretch(1)
+        when.addWidget(self.clear_button)
+        what = QHBoxLayout()
+        what.setSpacing(4)
         for w in (
             self.kind_button,
             self.platform_button,
             self.source_button,
             self.person_button,
+            self.element_button,
             self.participant,
-            self.times,
-            self.has_ocr,
         ):
-            layout.addWidget(w)
-        layout.addStretch(1)
-        layout.addWidget(self.clear_button)
+            what.addWidget(w)
+        what.addStretch(1)
+        layout.addLayout(when)
+        layout.addLayout(what)
         self._update_labels()
 
     def _date_edit(self, name: str, accessible: str) -> QDateEdit:
@@ -222,6 +242,8 @@ class FilterBar(QWidget):
         self.source_button.setText(f"Source ({len(sources)})" if sources else "Source")
         persons = self.checked_ids(self.person_actions)
         self.person_button.setText(f"Person ({len(persons)})" if persons else "Person")
+        elements = len(self.checked(self.element_actions)) + self.untagged_action.isChecked()
+        self.element_button.setText(f"Element ({elements})" if elements else "Element")
 
     @staticmethod
     def checked(actions: dict[str, QAction]) -> tuple[str, ...]:
@@ -264,6 +286,39 @@ class FilterBar(QWidget):
         self.person_button.setEnabled(bool(self.person_actions))
         self._update_labels()
 
+    def set_elements(self, elements: list[tuple[str, str]]) -> None:
+        """Offer these ("charge:element" key, label) elements and "Untagged", keeping ticks
+        of keys still offered."""
+        ticked = set(self.checked(self.element_actions))
+        self.element_menu.clear()
+        self.element_actions = {}
+        for key, label in elements:
+            action = self.element_menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(key in ticked)
+            action.toggled.connect(self._emit)
+            self.element_actions[key] = action
+        if elements:
+            self.element_menu.addSeparator()
+        self.element_menu.addAction(self.untagged_action)
+        if ticked - set(self.element_actions):
+            self._emit()  # a ticked element went away with its charge
+        self._update_labels()
+
+    def show_element(self, key: str) -> None:
+        """Show only the items tagged for one element (ticks it alone), with one `changed`."""
+        before = self.filter("UTC")
+        self._quiet = True
+        try:
+            for k, action in self.element_actions.items():
+                action.setChecked(k == key)
+            self.untagged_action.setChecked(False)
+        finally:
+            self._quiet = False
+        self._update_labels()
+        if self.filter("UTC") != before:
+            self.changed.emit()
+
     def set_platforms(self, platforms: list[str]) -> None:
         """Offer these importers (the case's sources') as platforms, keeping ticks."""
         ticked = set(self.checked(self.platform_actions))
@@ -290,6 +345,8 @@ class FilterBar(QWidget):
                 *self.platform_actions.values(),
                 *self.source_actions.values(),
                 *self.person_actions.values(),
+                *self.element_actions.values(),
+                self.untagged_action,
             ):
                 action.setChecked(False)
             self.participant.clear()
@@ -333,6 +390,8 @@ class FilterBar(QWidget):
             confidences=exact if times == "exact" else (),
             exclude_confidences=exact if times == "assumed" else (),
             has_ocr=True if self.has_ocr.isChecked() else None,
+            elements=self.checked(self.element_actions),
+            untagged=True if self.untagged_action.isChecked() else None,
             search=search,
         )
 
@@ -356,6 +415,13 @@ class FilterBar(QWidget):
         persons = [a.text() for a in self.person_actions.values() if a.isChecked()]
         if persons:
             parts.append("person " + "/".join(persons))
+        elements = [
+            a.text().split(" ", 1)[0] for a in self.element_actions.values() if a.isChecked()
+        ]
+        if self.untagged_action.isChecked():
+            elements.append("untagged")
+        if elements:
+            parts.append("element " + "/".join(elements))
         if self._participant_value:
             parts.append(f"participant “{self._participant_value}”")
         if self.times.currentData():

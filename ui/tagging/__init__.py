@@ -1,0 +1,1 @@
+"""The offence tagger in the window: panel, charges dialog, coverage matrix."""
