@@ -23,6 +23,9 @@ class Changes:
     redactions: bool = False
     tags: bool = False
     charges: bool = False
+    exhibits: bool = False
+    presentations: bool = False
+    protective_marks: bool = False
 
 
 class Operation(Protocol):

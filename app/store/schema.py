@@ -264,3 +264,102 @@ class RejectedSuggestion(Base):
     rule: Mapped[str] = mapped_column(String, default="")
     created_at_us: Mapped[int] = mapped_column(BigInteger)
     created_by: Mapped[str] = mapped_column(String)
+
+
+class Exhibit(Base):
+    """An exhibit reference (`AB/1`, sub-exhibit `AB/1/3`) given to an item or a group.
+
+    Once an export has used it (`locked_at_us` set) its reference is never rewritten.
+    """
+
+    __tablename__ = "exhibits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String, unique=True)
+    alias: Mapped[str] = mapped_column(String, unique=True)  # file-safe: AB_1_3
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("exhibits.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    locked_at_us: Mapped[int | None] = mapped_column(BigInteger)
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String)
+
+
+class ExhibitItem(Base):
+    """The items an exhibit holds, in order."""
+
+    __tablename__ = "exhibit_items"
+    __table_args__ = (Index("ix_exhibit_items_item", "item_id"),)
+    exhibit_id: Mapped[int] = mapped_column(ForeignKey("exhibits.id"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MaterialMark(Base):
+    """How an item stands for disclosure: sensitive (MG6D) or not, with its description."""
+
+    __tablename__ = "material_marks"
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    sensitive: Mapped[bool] = mapped_column(Integer, default=0)
+    description: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String)
+
+
+class ExportRecord(Base):
+    """One export (disclosure pack, presentation PDF, matrix) and whether it completed."""
+
+    __tablename__ = "exports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String)  # pack | presentation | matrix | report
+    folder: Mapped[str] = mapped_column(Text)  # relative to the case's exports/
+    set_name: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String)  # building | complete | failed | cancelled
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    manifest_sha256: Mapped[str] = mapped_column(String(64), default="")
+    started_at_us: Mapped[int] = mapped_column(BigInteger)
+    finished_at_us: Mapped[int | None] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String)
+
+
+class Presentation(Base):
+    """An ordered list of items to step a court through, shown through one redaction set."""
+
+    __tablename__ = "presentations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    set_name: Mapped[str] = mapped_column(Text, default="court")
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String)
+
+
+class PresentationStep(Base):
+    """One step: an item, optionally a page and a region to zoom to, and presenter notes."""
+
+    __tablename__ = "presentation_steps"
+    __table_args__ = (Index("ix_presentation_steps_order", "presentation_id", "position"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    presentation_id: Mapped[int] = mapped_column(ForeignKey("presentations.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    page: Mapped[int | None] = mapped_column(Integer)
+    x0: Mapped[float | None] = mapped_column(Float)
+    y0: Mapped[float | None] = mapped_column(Float)
+    x1: Mapped[float | None] = mapped_column(Float)
+    y1: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProtectiveMark(Base):
+    """An image marked intimate or distressing: blurred everywhere until deliberately revealed.
+
+    `state` is "marked" (a person decided), "inherited" (a near-duplicate of a marked image)
+    or "suggested" (flagged by an importer for review: a toggle, not a verdict).
+    """
+
+    __tablename__ = "protective_marks"
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String)  # intimate | distressing
+    state: Mapped[str] = mapped_column(String)  # marked | inherited | suggested
+    source_item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String)
