@@ -27,6 +27,7 @@ import io
 import logging
 import re
 import struct
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -88,7 +89,9 @@ def ensure_clean(findings: Sequence[Finding]) -> None:
 
 
 def _collapse(text: str) -> str:
-    return " ".join(text.casefold().split())
+    # NFKC first: extracted PDF text may carry ligatures (ﬁ) or Arabic presentation forms
+    # that are the same words as the forbidden term in another code point.
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +173,18 @@ def verify_text(text: str, forbidden: Sequence[str]) -> list[Finding]:
 # --- PDF --------------------------------------------------------------------------------
 
 
-def verify_pdf(data: bytes, forbidden: Sequence[str], marks: Sequence[Mark] = ()) -> list[Finding]:
-    """Findings for every way a redacted PDF could still give away what was redacted."""
+def verify_pdf(
+    data: bytes,
+    forbidden: Sequence[str],
+    marks: Sequence[Mark] = (),
+    *,
+    allow_outline: bool = False,
+) -> list[Finding]:
+    """Findings for every way a redacted PDF could still give away what was redacted.
+
+    `allow_outline` accepts bookmarks (a disclosure bundle has one per exhibit) and checks
+    their titles for forbidden terms instead.
+    """
     try:
         doc = open_pdf(data)
     except EvidenceError as exc:
@@ -179,7 +192,7 @@ def verify_pdf(data: bytes, forbidden: Sequence[str], marks: Sequence[Mark] = ()
     try:
         needles = _Matcher(forbidden)
         out: list[Finding] = []
-        _check_document(doc, needles, out)
+        _check_document(doc, needles, out, allow_outline=allow_outline)
         by_page: dict[int, list[Mark]] = {}
         for mark in marks:
             by_page.setdefault(mark.page, []).append(mark)
@@ -197,7 +210,9 @@ def verify_pdf(data: bytes, forbidden: Sequence[str], marks: Sequence[Mark] = ()
         doc.close()
 
 
-def _check_document(doc: Any, needles: _Matcher, out: list[Finding]) -> None:
+def _check_document(
+    doc: Any, needles: _Matcher, out: list[Finding], *, allow_outline: bool = False
+) -> None:
     meta = doc.metadata or {}
     for key in _META_FIELDS:
         if meta.get(key):
@@ -208,8 +223,12 @@ def _check_document(doc: Any, needles: _Matcher, out: list[Finding]) -> None:
         out.append(Finding("metadata", "XMP metadata is present"))
     if doc.embfile_count():
         out.append(Finding("attachments", f"{doc.embfile_count()} embedded files"))
-    if doc.get_toc(simple=True):
+    toc = doc.get_toc(simple=True)
+    if toc and not allow_outline:
         out.append(Finding("bookmarks", "bookmarks are present"))
+    elif toc:
+        for n, entry in enumerate(toc, start=1):
+            _check(str(entry[1]), needles, f"bookmark {n}", out)
     if doc.is_form_pdf:
         out.append(Finding("form", "form fields are present"))
     if doc.xref_get_key(doc.pdf_catalog(), "OCProperties")[0] != "null" or doc.get_ocgs():

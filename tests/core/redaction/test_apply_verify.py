@@ -570,3 +570,10 @@ def test_jpeg_metadata_stripped_from_images_kept_in_a_pdf() -> None:
     pix = doc[0].get_pixmap(clip=pm.Rect(60, 60, 70, 70))
     assert pix.pixel(2, 2)[1] > 120  # and still shows (green)
     doc.close()
+
+
+def test_a_term_found_in_another_unicode_form_is_still_a_leak() -> None:
+    # Text extracted from PDFs may come back as ligatures or Arabic presentation forms.
+    assert verify_text("the ﬁle of Sofia", ["file"])
+    assert verify_text("ﻣﺮﺣﺒﺎ", ["مرحبا"])
+    assert not verify_text("a clean page", ["file"])
