@@ -33,10 +33,12 @@ from PIL import Image, ImageDraw, ImageFont
 
 from app.case import SUFFIX, Case
 from app.errors import Cancelled, CaseLocked, EvidenceError, StoreError
+from app.export.demo_data import add_demo_exhibits
 from app.importers.registry import BUILTIN_IMPORTERS
 from app.ingest.job import import_paths
 from app.jobs import CancelToken, Progress, ProgressCallback
 from app.paths import user_data_dir
+from app.present.demo_data import add_demo_presentation
 from app.redaction.demo_data import add_demo_redactions
 from app.store.lock import CaseLock
 from app.store.schema import Setting
@@ -49,7 +51,7 @@ log = logging.getLogger(__name__)
 # The demo is rebuilt when its generator or the set of importers changes, so it always shows
 # what this build of Threadline reads (an older demo may hold PDFs read as opaque files).
 DEMO_VERSION = (
-    "4:"
+    "6:"
     + hashlib.sha256(
         ",".join(f"{i.NAME}/{i.VERSION}" for i in BUILTIN_IMPORTERS).encode()
     ).hexdigest()[:12]
@@ -135,6 +137,17 @@ EMAIL_ATTACHMENT_SIZE = (360, 480)
 EMAIL_DATE = datetime(2024, 3, 14, 9, 41, 7, tzinfo=UTC)
 
 DIARY_NAME = "Diary notes - March 2024.txt"
+
+# The officer's exhibits as her statement lists them: (reference, file, neutral description).
+DEMO_EXHIBITS = (
+    ("LB/1", WHATSAPP_NAME, "WhatsApp conversation, exported 18/03/2024"),
+    ("LB/2", INSTAGRAM_DM_NAME, "Instagram messages from jess.r_92"),
+    ("LB/3", INSTAGRAM_ABOUT_NAME, "Instagram 'About this account'"),
+    ("LB/4", FACEBOOK_NAME, "Facebook comment"),
+    ("LB/5", CALLS_NAME, "Call log showing nine missed calls"),
+    ("LB/6", EMAIL_NAME, "Email with attachment"),
+    ("LB/7", DIARY_NAME, "Victim's typed diary notes"),
+)
 
 DEMO_EVIDENCE_FILES: tuple[str, ...] = (
     WHATSAPP_NAME,
@@ -251,8 +264,10 @@ def _build_case(
                 log.warning(
                     "demo file %s: %s %s", Path(result.path).name, result.status, result.reason
                 )
+        add_demo_exhibits(case, DEMO_EXHIBITS)
         add_demo_redactions(case)
         add_demo_charges(case)
+        add_demo_presentation(case)
         with case.write() as s:
             s.add(Setting(key=DEMO_MARKER, value=DEMO_VERSION))
             case.audit(
@@ -1424,15 +1439,8 @@ def police_report_pdf() -> bytes:
 
     w.new_page()
     w.heading("Exhibits")
-    for ref, what in (
-        ("LB/1", f"WhatsApp export '{WHATSAPP_NAME}', exported 18/03/2024."),
-        ("LB/2", f"Instagram messages from jess.r_92, '{INSTAGRAM_DM_NAME}'."),
-        ("LB/3", f"Instagram 'About this account', '{INSTAGRAM_ABOUT_NAME}'."),
-        ("LB/4", f"Facebook comment, '{FACEBOOK_NAME}'."),
-        ("LB/5", f"Call log showing nine missed calls, '{CALLS_NAME}'."),
-        ("LB/6", f"Email with attachment, '{EMAIL_NAME}'."),
-        ("LB/7", f"Victim's typed diary notes, '{DIARY_NAME}'."),
-    ):
+    for ref, file_name, description in DEMO_EXHIBITS:
+        what = f"{description}, '{file_name}'."
         w.field(ref, what, tab=48)
     w.heading("Risk and safeguarding")
     w.para(

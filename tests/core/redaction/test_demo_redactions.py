@@ -10,10 +10,10 @@ from app.redaction.model import RedactionKind, RedactionState
 
 def test_demo_case_has_search_pii_and_drawn_redactions() -> None:
     with Case.open(demo.ensure_demo_case(), readonly=True) as case:
-        rows = store.list_redactions(case)
-        sets = store.list_sets(case)
-    assert [s.name for s in sets] == [store.DEFAULT_SET]
-    assert sets[0].counts == {"proposed": 3, "approved": 2}
+        rows = store.list_redactions(case, store.DEFAULT_SET)
+        sets = {s.name: s for s in store.list_sets(case)}
+    # (The demo's "court" set, approved copies for its presentation, is app/present's.)
+    assert sets[store.DEFAULT_SET].counts == {"proposed": 3, "approved": 2}
     by = {(r.origin, r.reason): r for r in rows}
     # The victim's postcode found by search in a message (proposed).
     postcode = [r for r in rows if r.quote == demo.DEMO_POSTCODE]

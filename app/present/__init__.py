@@ -1,0 +1,1 @@
+"""Presentations: ordered steps shown to a court through a redaction set (issue 9)."""
