@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -129,8 +130,15 @@ class Case:
         """One write transaction: committed on success, rolled back on any error."""
         if self.readonly:
             raise StoreError(f"case {self.name} is open read-only")
-        with self._writer() as session, session.begin():
-            yield session
+        try:
+            with self._writer() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            if (cause := disk_trouble(exc)) is not None:
+                raise StoreError(
+                    f"cannot write to case {self.name}: {cause} (is the disk full?)"
+                ) from exc
+            raise
 
     def audit(self, session: Session, action: str, payload: dict[str, Any]) -> None:
         """Record a change in the audit log, in the same transaction as the change."""
@@ -320,6 +328,22 @@ class Case:
     def derived_dir(self) -> Path:
         """Where rebuildable caches go."""
         return self.folder / "derived"
+
+
+def disk_trouble(exc: BaseException) -> BaseException | None:
+    """The SQLite error behind `exc` when it failed for want of disk (SQLITE_FULL) or
+    could not write (SQLITE_IOERR), looking down the chain: a full disk inside a savepoint
+    rolls the transaction back, and the savepoint's release then fails on its own."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return None
+        orig = getattr(seen, "orig", seen)
+        code = getattr(orig, "sqlite_errorcode", None)
+        if code is not None and (code & 0xFF) in (13, 10):  # SQLITE_FULL, SQLITE_IOERR
+            return orig
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def dumps(value: Any) -> str:

@@ -24,16 +24,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from operator import mul
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import exifread
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from app import limits
 from app.errors import EvidenceError
 
 log = logging.getLogger(__name__)
 
-MAX_PIXELS = 100_000_000
+MAX_PIXELS = limits.MAX_IMAGE_PIXELS
 """Images larger than this keep their metadata, but their pixels are never decoded."""
 
 SANE_FIRST = datetime(1990, 1, 1)
@@ -85,6 +86,33 @@ class _ThreadLog(logging.Handler):
                 self.messages.append(message)
 
 
+class _ExifTooCostly(Exception):
+    """The EXIF asked for more reads than `limits.MAX_EXIF_READS`."""
+
+
+class _ReadBudget:
+    """A file seen by exifread, which may read it at most `reads` times.
+
+    A forged value count makes exifread read a value a byte at a time, millions of times.
+    """
+
+    def __init__(self, fh: BinaryIO, reads: int) -> None:
+        self._fh = fh
+        self._left = reads
+
+    def read(self, size: int = -1) -> bytes:
+        """Read, counting."""
+        self._left -= 1
+        if self._left < 0:
+            raise _ExifTooCostly(
+                f"more than {limits.MAX_EXIF_READS} reads asked for (forged value counts?)"
+            )
+        return self._fh.read(size)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fh, name)
+
+
 def read_exif(fh: BinaryIO) -> tuple[dict[str, Any], list[str]]:
     """EXIF tags as exifread reads them (no MakerNote, no thumbnail) and problems met.
 
@@ -99,7 +127,10 @@ def read_exif(fh: BinaryIO) -> tuple[dict[str, Any], list[str]]:
     tags: dict[str, Any] = {}
     try:
         fh.seek(0)
-        tags = dict(exifread.process_file(fh, details=False, extract_thumbnail=False))
+        budget = _ReadBudget(fh, limits.MAX_EXIF_READS)
+        tags = dict(
+            exifread.process_file(cast(BinaryIO, budget), details=False, extract_thumbnail=False)
+        )
     except Exception as exc:  # exifread raises anything on hostile input
         log.debug("exifread failed", exc_info=True)
         problems.append(f"EXIF unreadable: {type(exc).__name__}: {exc}")
@@ -423,7 +454,10 @@ def _open(fh: BinaryIO, problems: list[str], facts: PixelFacts | None = None) ->
         size = _header_size(fh)
         count = re.search(r"\((\d+) pixels\)", str(exc))
         what = f"{size[0]}×{size[1]}" if size else count.group(1) if count else "too many"
-        problems.append(f"image too large to decode safely ({what} pixels): pixels not read")
+        problems.append(
+            f"image too large to decode safely ({what} pixels, "
+            f"limit {MAX_PIXELS // 1_000_000} MP): pixels not read"
+        )
         if size and facts is not None:
             facts.width, facts.height = size
     except UnidentifiedImageError:

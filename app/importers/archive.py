@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO, Any, BinaryIO, ClassVar, cast
 
+from app import limits
 from app.errors import CorruptRecord
 from app.importers.base import ImportContext, Probe, Sink
 from app.importers.common import file_time_events
@@ -44,13 +45,13 @@ log = logging.getLogger(__name__)
 
 # The limits are module constants so a deployment (or a test) can change them.
 #: The most bytes all members of one archive may expand to together.
-MAX_TOTAL_BYTES = 4 * 1024**3
+MAX_TOTAL_BYTES = limits.ARCHIVE_MAX_TOTAL_BYTES
 #: A member may expand to at most this many times its compressed size...
-MAX_RATIO = 200
+MAX_RATIO = limits.ARCHIVE_MAX_RATIO
 #: ...once it is larger than this: small files may compress as well as they like.
-MIN_RATIO_BYTES = 16 * 1024**2
+MIN_RATIO_BYTES = limits.ARCHIVE_MIN_RATIO_BYTES
 #: The most members handed over from one archive.
-MAX_MEMBERS = 100_000
+MAX_MEMBERS = limits.ARCHIVE_MAX_MEMBERS
 #: The largest central directory read (room for about a million members).
 MAX_DIRECTORY_BYTES = 64 * 1024**2
 #: The largest LZMA dictionary a member may ask for.
@@ -1067,8 +1068,10 @@ class _Expansion:
         if entry.data_start is not None:
             start = entry.data_start
         else:
-            self.fh.seek(entry.header_offset)
-            header = self.fh.read(30)
+            header = b""
+            if entry.header_offset >= 0:  # a forged directory can place a member before 0
+                self.fh.seek(entry.header_offset)
+                header = self.fh.read(30)
             if len(header) < 30 or header[:4] != _LOCAL:
                 found = self.find_local(entry.raw_name)
                 if found is None:

@@ -23,6 +23,7 @@ from io import BytesIO
 from itertools import islice
 from typing import Any, ClassVar
 
+from app import limits
 from app.errors import WrongFormat
 from app.importers.base import ImportContext, Probe, Sink
 from app.importers.common import decode_text, file_time_events, participant
@@ -166,7 +167,7 @@ _SUPERSETS = {
 }
 _ASCII_NAMES = {"us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us", "7bit"}
 
-MAX_MIME_DEPTH = 50
+MAX_MIME_DEPTH = limits.MAX_MIME_DEPTH
 MAX_EMAIL_BYTES = 512 * 1024 * 1024
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-from app.errors import WrongFormat
+from app.errors import CorruptRecord, WrongFormat
 from app.importers.base import ImportContext, Probe, Sink
 from app.importers.common import normalise_phone, participant
 from app.model import EventDraft, ItemDraft, ItemKind, ParticipantDraft
@@ -210,7 +210,10 @@ class IMessageImporter:
                     "the database is in WAL mode: recent messages still in a chat.db-wal file "
                     "beside it are not in this file"
                 )
-            _Reader(con, tables, sink, ctx).run()
+            try:
+                _Reader(con, tables, sink, ctx).run()
+            except sqlite3.DatabaseError as exc:  # damage found past the first page
+                raise CorruptRecord(f"{probe.name}: the database is damaged: {exc}") from exc
 
 
 class _Reader:

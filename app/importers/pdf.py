@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import pymupdf
 
+from app import limits
 from app.errors import CorruptRecord, NeedsDecision, WrongFormat
 from app.importers.base import ImportContext, Probe, Sink
 from app.importers.common import file_time_events, participant
@@ -32,13 +33,13 @@ pm: Any = pymupdf
 
 SIGNATURE = b"%PDF-"
 SIGNATURE_WINDOW = 1024
-MAX_PAGES = 20_000
+MAX_PAGES = limits.PDF_MAX_PAGES
 MAX_WORDS_PER_PAGE = 200_000
 MAX_TEXT_CHARS = 256 * 1024 * 1024
 MAX_ANNOTATIONS = 10_000
 MAX_ATTACHMENTS = 1_000
 MAX_ATTACHMENT_BYTES = 512 * 1024 * 1024
-MAX_OBJECTS_SCANNED = 2_000_000
+MAX_OBJECTS_SCANNED = limits.PDF_MAX_OBJECTS_SCANNED
 MAX_MUPDF_MESSAGES = 10
 DOCUMENT_KEY = "document"
 

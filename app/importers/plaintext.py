@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from app import limits
 from app.importers.base import ImportContext, Probe, Sink
 from app.importers.common import decode_text, file_time_events
 from app.model import ItemDraft, ItemKind
 
-MAX_TEXT_BYTES = 64 * 1024 * 1024
+MAX_TEXT_BYTES = limits.MAX_TEXT_BYTES
 
 
 class PlainTextImporter:

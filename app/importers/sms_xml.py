@@ -239,7 +239,9 @@ class _Reader:
                 drain()
             parser.close()
             drain()
-        except ET.ParseError as exc:
+        except (ET.ParseError, LookupError, ValueError) as exc:  # an encoding expat refuses
+            if isinstance(exc, ValueError) and "encoding" not in str(exc):
+                raise
             if root is None:
                 raise WrongFormat(f"{self.probe.name}: not readable XML: {exc}") from exc
             self.sink.warn(f"XML broken ({exc}): the records before it were read")

@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from typing import BinaryIO, ClassVar, cast
 from zoneinfo import ZoneInfo
 
+from app import limits
 from app.errors import NeedsDecision, WrongFormat
 from app.importers.base import ImportContext, Probe, Sink
 from app.importers.common import decode_text, participant
@@ -20,7 +21,7 @@ from app.timeline.clock import aware_to_us, local_event, zone
 
 log = logging.getLogger(__name__)
 
-MAX_CHAT_BYTES = 512 * 1024 * 1024
+MAX_CHAT_BYTES = limits.MAX_CHAT_BYTES
 MAX_LINE_WARNINGS = 50
 SNIFF_LINES = 20
 

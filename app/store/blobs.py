@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -10,7 +11,31 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
+from app.errors import StoreError
+
 CHUNK = 1 << 20
+
+
+def write_failure(exc: OSError, what: str) -> StoreError:
+    """A write to the case that failed (a full disk above all) as one plain sentence."""
+    reason = "the disk is full" if exc.errno in _FULL else (exc.strerror or str(exc))
+    return StoreError(f"cannot write {what}: {reason} ({exc.filename or exc})")
+
+
+_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+def _write_all(out: BinaryIO, data: bytes) -> None:
+    """Write every byte to an unbuffered file; a failure says what could not be written."""
+    view = memoryview(data)
+    try:
+        while view:
+            n = out.write(view)
+            if not n:
+                raise OSError(errno.ENOSPC, "no byte could be written")
+            view = view[n:]
+    except OSError as exc:
+        raise write_failure(exc, "an original into the case") from exc
 
 
 class BlobStore:
@@ -42,27 +67,35 @@ class BlobStore:
         once before it commits: an archive of 10,000 members then costs one sync, not
         10,000, and still no committed row can name a blob that is not on disk.
         """
-        self._tmp.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
         try:
-            with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK):
+            self._tmp.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
+        except OSError as exc:
+            raise write_failure(exc, "an original into the case") from exc
+        try:
+            with os.fdopen(fd, "wb", buffering=0) as out:  # unbuffered: no late flush error
+                while chunk := stream.read(CHUNK):  # a read error stays an OSError
                     digest.update(chunk)
-                    out.write(chunk)
+                    _write_all(out, chunk)
                     size += len(chunk)
-                out.flush()
                 if not defer_sync:
-                    os.fsync(out.fileno())
+                    try:
+                        os.fsync(out.fileno())
+                    except OSError as exc:
+                        raise write_failure(exc, "an original into the case") from exc
             sha = digest.hexdigest()
             final = self.path(sha)
             if final.exists():
                 os.unlink(tmp_name)
             else:
-                final.parent.mkdir(exist_ok=True)
-                os.chmod(tmp_name, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-                os.replace(tmp_name, final)
+                try:
+                    final.parent.mkdir(exist_ok=True)
+                    os.chmod(tmp_name, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+                    os.replace(tmp_name, final)
+                except OSError as exc:
+                    raise write_failure(exc, "an original into the case") from exc
                 if defer_sync:
                     self._unsynced.append(final)
             return sha, size
