@@ -1,10 +1,12 @@
-"""The import job: each file hashed into the blob store, then read in its own transaction."""
+"""The import job: each file hashed into the blob store, then read in a savepoint of its own."""
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -12,8 +14,9 @@ from typing import cast
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from app import limits
 from app.audit import now_us
-from app.case import SUFFIX, Case
+from app.case import SUFFIX, Case, disk_trouble
 from app.errors import Cancelled, EvidenceError, NeedsDecision
 from app.importers.base import ImportContext, Importer, ImportOptions, Probe
 from app.importers.registry import Registry, default_registry
@@ -95,46 +98,154 @@ def import_paths(
     report_progress = ThrottledProgress(progress)
     files = list(walk(paths))
     report = ImportReport()
-    for n, path in enumerate(files):
-        report_progress(n, len(files), f"Importing {path.name}")
-        if cancel.cancelled:
-            report.files.append(FileResult(str(path), "cancelled"))
-            continue
-        report.files.append(_import_one(case, path, options, cancel, registry))
+    batch = _Batch(case)
+    try:
+        for n, path in enumerate(files):
+            report_progress(n, len(files), f"Importing {path.name}")
+            if cancel.cancelled:
+                report.files.append(FileResult(str(path), "cancelled"))
+                continue
+            report.files.append(_import_one(case, batch, path, options, cancel, registry))
+            if batch.due():
+                batch.commit()
+        batch.commit()
+    finally:
+        batch.abandon()
     report_progress(len(files), len(files), "Import finished", force=True)
     return report
 
 
+# Small files share a transaction (one sync of their originals and one commit) instead of
+# paying a durable commit each: a batch commits after this many files or this many seconds.
+BATCH_FILES = 64
+BATCH_SECONDS = 0.5
+
+
+class _Batch:
+    """The write transaction several files share, each file inside a savepoint of its own.
+
+    A file that fails rolls back its savepoint only, so its neighbours keep their rows. A
+    file's result says "imported" (or "duplicate") only once the batch has committed: a crash
+    before that loses the batch, which was never reported as imported. The originals written
+    for the batch are synced to disk before the commit that names them.
+    """
+
+    def __init__(self, case: Case) -> None:
+        self._case = case
+        self._stack: ExitStack | None = None
+        self._session: Session | None = None
+        self._started = 0.0
+        # Each file written in the open transaction, with the status it gets on commit.
+        self._pending: list[tuple[FileResult, str]] = []
+
+    def session(self) -> Session:
+        """The open transaction's session, beginning one when none is open."""
+        if self._session is None:
+            stack = ExitStack()
+            self._session = stack.enter_context(self._case.write())
+            self._stack = stack
+            self._started = time.monotonic()
+        return self._session
+
+    def add(self, result: FileResult, status: str) -> None:
+        """A file written in the open transaction: `status` becomes its status on commit."""
+        self._pending.append((result, status))
+
+    def due(self) -> bool:
+        """Whether the open transaction has enough files or time to be committed now."""
+        return self._session is not None and (
+            len(self._pending) >= BATCH_FILES or time.monotonic() - self._started >= BATCH_SECONDS
+        )
+
+    def alive(self) -> bool:
+        """Whether the transaction is still open in SQLite (some errors end it whole)."""
+        if self._session is None:
+            return True
+        raw = self._session.connection().connection.dbapi_connection
+        return bool(getattr(raw, "in_transaction", True))
+
+    def commit(self) -> None:
+        """Sync the batch's originals, commit, and only then report its files as done."""
+        stack, self._stack, self._session = self._stack, None, None
+        pending, self._pending = self._pending, []
+        if stack is None:
+            return
+        try:
+            self._case.blobs.sync_pending()
+            stack.close()  # commits
+        except Exception as exc:  # a full disk, an I/O error: nothing of the batch is kept
+            stack.__exit__(type(exc), exc, exc.__traceback__)
+            log.exception("an import batch of %d file(s) could not be committed", len(pending))
+            for result, _status in pending:
+                result.status = "failed"
+                result.source_id = None
+                result.reason = f"not saved: the case could not commit the import ({exc})"
+            return
+        for result, status in pending:
+            result.status = status
+
+    def lost(self, reason: str) -> None:
+        """The transaction ended under us: every file written in it is reported failed."""
+        stack, self._stack, self._session = self._stack, None, None
+        pending, self._pending = self._pending, []
+        if stack is not None:
+            try:
+                stack.close()
+            except Exception:  # the transaction is gone already; nothing to keep
+                log.debug("closing a lost batch", exc_info=True)
+        for result, _status in pending:
+            result.status = "failed"
+            result.source_id = None
+            result.reason = f"not saved: {reason}"
+
+    def abandon(self) -> None:
+        """Roll back whatever was not committed (an exception is leaving the job)."""
+        stack, self._stack, self._session = self._stack, None, None
+        if stack is not None:
+            err = RuntimeError("import interrupted")
+            stack.__exit__(RuntimeError, err, None)
+        self._pending = []
+
+
 def _import_one(
-    case: Case, path: Path, options: ImportOptions, cancel: CancelToken, registry: Registry
+    case: Case,
+    batch: _Batch,
+    path: Path,
+    options: ImportOptions,
+    cancel: CancelToken,
+    registry: Registry,
 ) -> FileResult:
-    result = FileResult(str(path), "failed")
+    result = FileResult(str(path), "pending")
     try:
         stat = path.stat()
-        sha, size = case.blobs.put_file(path)
+        # The original is synced with the rest of its batch, before the commit naming it.
+        with path.open("rb") as fh:
+            sha, size = case.blobs.put_stream(fh, defer_sync=True)
         probe = Probe.of(case.blobs.path(sha), path.name, stat.st_mtime_ns // 1000)
-        with case.write() as s:
+        s = batch.session()
+        with s.begin_nested():
             same = (
                 s.execute(select(Source).where(Source.sha256 == sha, Source.duplicate_of.is_(None)))
                 .scalars()
                 .first()
             )
             if same is not None:
-                return _duplicate(case, s, same, path, probe, result)
+                _duplicate(case, s, same, path, probe, result)
+                batch.add(result, "duplicate")
+                result.status = "pending"
+                return result
             importer = registry.choose(probe)
             result.importer = importer.NAME
             resolved = str(path.resolve())
             source_id, sink = _read_source(
                 case, s, probe, importer, sha, resolved, None, None, options, cancel, registry, 0
             )
-            result.status = "imported"
             result.source_id = source_id
             result.items = sink.items
             result.matched = sink.matched
             result.warnings = sink.warnings
             result.decisions = sink.decisions
             result.first_us, result.last_us = sink.first_us, sink.last_us
-            case.blobs.sync_pending()
             result.participants = sink.participants
             case.audit(
                 s,
@@ -152,6 +263,7 @@ def _import_one(
                     "warnings": len(sink.warnings),
                 },
             )
+        batch.add(result, "imported")
         return result
     except Cancelled:
         result.status = "cancelled"
@@ -164,15 +276,22 @@ def _import_one(
     except OSError as exc:
         result.reason = f"cannot read the file: {exc.strerror or exc}"
     except Exception as exc:  # an importer bug must not stop the other files
-        log.exception("importer failed on %s", path)
-        result.reason = (
-            f"the {result.importer or 'import'} reader failed: {type(exc).__name__}: {exc}"
-        )
-    _record_failure(case, path, result)
+        if (full := disk_trouble(exc)) is not None:  # the database could not grow
+            result.reason = f"cannot write to the case: {full} (is the disk full?)"
+        else:
+            log.exception("importer failed on %s", path)
+            result.reason = (
+                f"the {result.importer or 'import'} reader failed: {type(exc).__name__}: {exc}"
+            )
+    result.status = "failed"
+    result.source_id = None
+    if not batch.alive():
+        batch.lost(f"the case database ended the transaction while reading {path.name}")
+    _record_failure(case, batch, path, result)
     return result
 
 
-MAX_DEPTH = 5
+MAX_DEPTH = limits.MAX_NESTING_DEPTH
 
 
 def _read_source(
@@ -297,11 +416,12 @@ def _duplicate(
     return result
 
 
-def _record_failure(case: Case, path: Path, result: FileResult) -> None:
-    """Write the failure to the audit trail in a transaction of its own."""
+def _record_failure(case: Case, batch: _Batch, path: Path, result: FileResult) -> None:
+    """Write the failure to the audit trail, in the batch's transaction (it holds the lock)."""
     log.warning("import of %s failed: %s", path, result.reason)
     try:
-        with case.write() as s:
+        s = batch.session()
+        with s.begin_nested():
             case.audit(s, "import.failed", {"path": str(path), "reason": result.reason})
-    except EvidenceError:
+    except Exception:  # the failure stays in the report even when it cannot be recorded
         log.exception("could not record the failed import of %s", path)

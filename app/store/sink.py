@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from json.encoder import encode_basestring
 from typing import Any, BinaryIO, cast
 
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.jobs import CancelToken
-from app.model import ItemDraft, ItemKind, ParticipantDraft
+from app.model import Confidence, ItemDraft, ItemKind, ParticipantDraft
 from app.store.blobs import BlobStore
 from app.store.schema import Event, Item, ItemRecipient, Participant
 
@@ -38,6 +40,13 @@ _INSERT_RECIPIENT = "INSERT INTO item_recipients (item_id, participant_id) VALUE
 _MESSAGE_KINDS = frozenset({ItemKind.MESSAGE, ItemKind.CALL, ItemKind.SYSTEM, ItemKind.EMAIL})
 
 
+# Enum members are singletons: looked up by id, their text costs no Python-level __hash__ or
+# __format__ call on each of a chat's 200,000 messages.
+_KIND_TEXT = {id(k): f"{k}" for k in ItemKind}
+_MESSAGE_KIND_TEXTS = frozenset(f"{k}" for k in _MESSAGE_KINDS)
+_CONFIDENCE_TEXT = {id(c): c.value for c in Confidence}
+
+
 def _fingerprint(d: ItemDraft) -> str:
     """Who, when and what of a message; '' for items that are not messages or lack a time.
 
@@ -45,13 +54,72 @@ def _fingerprint(d: ItemDraft) -> str:
     order (appending to the B-tree) instead of at random places, which costs a third of
     the whole import on a large chat.
     """
-    if d.kind not in _MESSAGE_KINDS or not d.events:
-        return ""
-    ts = d.events[0].ts_utc_us
-    who = d.author.label if d.author else ""
-    material = f"{d.kind}\x1f{who}\x1f{d.text}".encode()
-    digest = hashlib.sha1(material, usedforsecurity=False).hexdigest()[:24]
-    return f"{ts + (1 << 62):016x}{digest}"
+    return _fingerprints([d])[0]
+
+
+def _fingerprints(drafts: list[ItemDraft]) -> list[str]:
+    """`_fingerprint` of each draft, in one loop."""
+    out: list[str] = []
+    add = out.append
+    sha1 = hashlib.sha1
+    messages = _MESSAGE_KIND_TEXTS
+    kind_text = _KIND_TEXT
+    offset = 1 << 62
+    for d in drafts:
+        kind = kind_text.get(id(d.kind)) or f"{d.kind}"
+        if kind not in messages or not d.events:
+            add("")
+            continue
+        author = d.author
+        who = author.label if author else ""
+        material = f"{kind}\x1f{who}\x1f{d.text}".encode()
+        digest = sha1(material, usedforsecurity=False).hexdigest()[:24]
+        add(f"{d.events[0].ts_utc_us + offset:016x}{digest}")
+    return out
+
+
+def _number(value: object) -> str:
+    """A box coordinate as JSON writes it; ValueError for what JSON would write otherwise."""
+    if type(value) is int or (type(value) is float and value - value == 0.0):  # finite
+        return repr(value)
+    raise ValueError(value)
+
+
+def words_json(words: Sequence[Sequence[Any]]) -> str:
+    """A page's words as the JSON `[[x0,y0,x1,y1,"word"],...]` that `json.loads` reads back.
+
+    What `json.dumps` gives, up to spaces, built twice as fast: a page repeats its
+    coordinates (a line's words share top and bottom), so each number is written once, and
+    each word goes through the json module's own C string encoder. Anything unusual (not a
+    5-tuple of finite numbers and a string) falls back to `json.dumps`.
+    """
+    reprs: dict[object, str] = {}
+    out: list[str] = []
+    add = out.append
+    try:
+        for x0, y0, x1, y1, word in words:
+            try:
+                a = reprs[x0]
+            except KeyError:
+                a = reprs[x0] = _number(x0)
+            try:
+                b = reprs[y0]
+            except KeyError:
+                b = reprs[y0] = _number(y0)
+            try:
+                c = reprs[x1]
+            except KeyError:
+                c = reprs[x1] = _number(x1)
+            try:
+                d = reprs[y1]
+            except KeyError:
+                d = reprs[y1] = _number(y1)
+            if type(word) is not str:
+                raise ValueError(word)
+            add(f"[{a},{b},{c},{d},{encode_basestring(word)}]")
+    except (ValueError, TypeError):
+        return json.dumps(words, ensure_ascii=False)
+    return "[" + ",".join(out) + "]"
 
 
 class StoreSink:
@@ -160,7 +228,7 @@ class StoreSink:
         Counts are kept per fingerprint, so a message sent twice in the same minute is
         matched twice only if the earlier import holds it twice.
         """
-        prints = [_fingerprint(d) for d in drafts]
+        prints = _fingerprints(drafts)
         if self._others_have_prints is None:
             self._others_have_prints = (
                 self._s.scalar(
@@ -216,6 +284,7 @@ class StoreSink:
         recipients: list[tuple[int, int]] = []
         pages: list[tuple[Any, ...]] = []
         first, last = self.first_us, self.last_us
+        kind_text, confidence = _KIND_TEXT, _CONFIDENCE_TEXT
         for item_id, d, fp in zip(ids, drafts, prints, strict=True):
             if d.key:
                 self._keys[d.key] = item_id
@@ -226,7 +295,7 @@ class StoreSink:
                     item_id,
                     self._source_id,
                     self._keys.get(d.parent_key) if d.parent_key else self._context_item_id,
-                    d.kind.value,
+                    kind_text[id(d.kind)],
                     d.locator,
                     self._participant(d.author) if d.author else None,
                     d.conversation,
@@ -248,7 +317,7 @@ class StoreSink:
                     p.width,
                     p.height,
                     p.text,
-                    json.dumps(p.words, ensure_ascii=False),
+                    words_json(p.words),
                     p.origin,
                 )
                 for p in d.pages
@@ -260,7 +329,7 @@ class StoreSink:
                 if last is None or ts > last:
                     last = ts
                 events.append(
-                    (item_id, ts, e.kind, e.original, e.confidence.value, e.zone, e.flags)
+                    (item_id, ts, e.kind, e.original, confidence[id(e.confidence)], e.zone, e.flags)
                 )
             recipients.extend(
                 (item_id, pid) for pid in {self._participant(r) for r in d.recipients}

@@ -90,8 +90,11 @@ CHILD = textwrap.dedent(
     import sys
     from pathlib import Path
     from app.case import Case
+    from app.ingest import job
     from app.ingest.job import import_paths
 
+    # Small batches, so that several commit before the kill and the kill lands inside one.
+    job.BATCH_FILES = 3
     case = Case.open(sys.argv[1])
     files = sorted(Path(sys.argv[2]).iterdir())
     print("ready", flush=True)
