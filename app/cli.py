@@ -226,7 +226,19 @@ def _filter(args: argparse.Namespace, case: Case, display: str) -> TimelineFilte
         has_ocr=args.ocr,
         conversations=tuple(args.conversation or ()),
         search=getattr(args, "search", None) or "",
+        elements=_element_keys(case, args.element or ()),
+        untagged=args.untagged,
     )
+
+
+def _element_keys(case: Case, wanted: Sequence[str]) -> tuple[str, ...]:
+    """Element keys ("CHARGE:ELEMENT") for `--element` values, each checked against the case."""
+    if not wanted:
+        return ()
+    from app.tagging.model import element_key
+    from app.tagging.store import resolve_element
+
+    return tuple(element_key(*resolve_element(case, w)) for w in wanted)
 
 
 def _person_id(case: Case, wanted: str) -> int:
@@ -462,6 +474,19 @@ def _add_filters(p: argparse.ArgumentParser, *, search: bool) -> None:
         "--ocr", action=argparse.BooleanOptionalAction, help="only items with (without) OCR text"
     )
     g.add_argument("--conversation", action="append", help="chat or thread name")
+    g.add_argument(
+        "--element",
+        action="append",
+        metavar="KEY",
+        help="tagged for this element: CHARGE_ID:ELEMENT_ID, or an element id one charge has",
+    )
+    tagged = g.add_mutually_exclusive_group()
+    tagged.add_argument(
+        "--untagged", dest="untagged", action="store_const", const=True, help="only untagged items"
+    )
+    tagged.add_argument(
+        "--tagged", dest="untagged", action="store_const", const=False, help="only tagged items"
+    )
     if search:
         g.add_argument("--search", help='only full-text hits: words, "phrases", prefix*')
 
@@ -559,11 +584,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=1000)
     p.set_defaults(func=cmd_audit)
 
+    from app.backup import add_commands as add_backup_commands
+    from app.export.cli import add_commands as add_export_commands
+    from app.present.cli import add_commands as add_present_commands
     from app.redaction.cli import add_commands as add_redaction_commands
     from app.tagging.cli import add_commands as add_tagging_commands
 
     add_redaction_commands(sub)
+    add_export_commands(sub)
     add_tagging_commands(sub)
+    add_present_commands(sub)
+    add_backup_commands(sub)
     return parser
 
 

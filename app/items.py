@@ -755,6 +755,75 @@ def item_refs(case: Case, ids: Sequence[int], *, thumbnails: bool = True) -> lis
     return [by_id[i] for i in ids if i in by_id]
 
 
+SUMMARY_CHARS = 200
+"""At most this many characters of an item's text in an `ItemSummary`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSummary:
+    """An item in a few words, for lists: its first time, kind, author and a short text.
+
+    `text` is the start of the item's text (at most `SUMMARY_CHARS`, white space folded);
+    `name` an email's subject (may be empty), another item's file name as the importer saw
+    it, else its source's name.
+    """
+
+    item_id: int
+    ts_utc_us: int | None
+    kind: str
+    author: str
+    text: str
+    name: str
+
+
+_SUMMARIES = (
+    "SELECT i.id, i.kind, i.author_id, p.name, p.handle, p.phone, substr(i.text, 1, :n), "
+    "CASE WHEN json_valid(i.meta) THEN json_extract(i.meta, '$.subject') END, "
+    "CASE WHEN json_valid(i.meta) THEN json_extract(i.meta, '$.file_name') END, s.name, "
+    "(SELECT min(e.ts_utc_us) FROM events e WHERE e.item_id = i.id) "
+    "FROM items i JOIN sources s ON s.id = i.source_id "
+    "LEFT JOIN participants p ON p.id = i.author_id "
+    "WHERE i.id IN (SELECT value FROM json_each(:ids))"
+)
+
+
+def item_summaries(case: Case, item_ids: Iterable[int]) -> dict[int, ItemSummary]:
+    """Short summaries of these items in one query (ids not in the case are absent)."""
+    ids = sorted({int(i) for i in item_ids})
+    if not ids:
+        return {}
+    with case.read() as s:
+        fetched = s.execute(text(_SUMMARIES), {"ids": _json_ids(ids), "n": SUMMARY_CHARS}).all()
+    out: dict[int, ItemSummary] = {}
+    for (
+        iid,
+        kind,
+        author_id,
+        pname,
+        phandle,
+        pphone,
+        body,
+        subject,
+        file_name,
+        sname,
+        ts,
+    ) in fetched:
+        author = (label(pname, phandle, pphone) or _UNKNOWN) if author_id is not None else ""
+        if kind == "email":
+            name = subject if isinstance(subject, str) else ""
+        else:
+            name = file_name if isinstance(file_name, str) and file_name else sname
+        out[iid] = ItemSummary(
+            item_id=iid,
+            ts_utc_us=ts,
+            kind=kind,
+            author=author,
+            text=" ".join((body or "").split()),
+            name=name or "",
+        )
+    return out
+
+
 def load_pixels(path: Path, max_side: int = 4096) -> Pixels:
     """An image original decoded upright (EXIF orientation applied), at most `max_side`
     pixels on its long side. Raises `EvidenceError` when the pixels cannot be read.

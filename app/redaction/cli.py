@@ -85,13 +85,13 @@ def add_commands(sub: argparse._SubParsersAction[Any]) -> None:
 def cmd_redact(args: argparse.Namespace) -> int:
     """Find hits across the case and store them as redactions of the set."""
     from app.redaction.find import FindQuery, count_by_kind, find_hits
-    from app.redaction.ops import AddRedactions
+    from app.redaction.ops import DEFAULT_TERM_LABEL, AddRedactions
     from app.redaction.store import check_reason
 
     check_reason(args.reason)
     with Case.open(args.case) as case:
         if args.protected:
-            term_id = _protect(case, args.protected[0], tuple(args.protected), args.reason)
+            term_id = _protect(case, DEFAULT_TERM_LABEL, tuple(args.protected), args.reason)
             query = FindQuery(protected=True, protected_ids=(term_id,))
         else:
             query = FindQuery(
@@ -124,7 +124,7 @@ def _protect(case: Case, label: str, spellings: tuple[str, ...], reason: str) ->
     for term in protected_terms(case):
         if term.label == label and {s.casefold() for s in term.spellings} == wanted:
             return term.id
-    op = AddProtectedTerm(label, spellings, reason)
+    op = AddProtectedTerm(term_label=label, spellings=spellings, reason=reason)
     op.apply(case)
     assert op.id is not None
     return op.id
@@ -207,7 +207,9 @@ def cmd_protect(args: argparse.Namespace) -> int:
     from app.redaction.ops import AddProtectedTerm
 
     with Case.open(args.case) as case:
-        op = AddProtectedTerm(args.label, tuple(args.spellings), args.reason)
+        op = AddProtectedTerm(
+            term_label=args.label, spellings=tuple(args.spellings), reason=args.reason
+        )
         op.apply(case)
     _out(f'protected term {op.id} "{args.label}": {len(args.spellings)} spelling(s)')
     return EXIT_OK

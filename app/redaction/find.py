@@ -2,7 +2,8 @@
 
 Every hit becomes a `RedactionDraft` for review:
 - text of messages, emails, text files (anything but a paged document): a SPAN on "text";
-- email headers (`Item.meta["headers"]`): a SPAN on "header:NAME";
+- email headers a person reads (`SEARCHED_HEADERS` of `Item.meta["headers"]`): a SPAN on
+  "header:NAME";
 - words of PDF pages (the file's own text layer and OCR) and OCR words of images: one REGION
   per line of words the hit covers, the union of those words' boxes (whole words: a box never
   cuts a word in two, so no part of a covered word's glyphs survives).
@@ -18,7 +19,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -280,6 +281,38 @@ def _like(piece: str) -> str:
     return f"%{escaped}%"
 
 
+SEARCHED_HEADERS = frozenset(
+    {
+        "from",
+        "sender",
+        "reply-to",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "return-path",
+        "delivered-to",
+        "x-original-to",
+    }
+)
+"""The email headers searched (names casefolded): those naming people, and the subject.
+
+The delivery headers (Return-Path, Delivered-To, X-Original-To) are searched because they
+repeat the senders' and recipients' addresses. Date is not (a time, never personal data to
+propose), nor the technical headers (Message-ID, In-Reply-To, References, Received, DKIM-*,
+X-Mailer...): they name messages and machines, and a message id like <abc@host> is not
+anyone's e-mail address. Export verification still scans every header of an output for
+forbidden strings, so a redacted term left in a technical header blocks the output.
+"""
+
+
+def searched_headers(headers: Mapping[str, object]) -> Iterator[tuple[str, str]]:
+    """(name, value) of the headers search-and-redact looks in, in their stored order."""
+    for name, value in headers.items():
+        if name.casefold() in SEARCHED_HEADERS and isinstance(value, str):
+            yield name, value
+
+
 @dataclass(frozen=True, slots=True)
 class _Candidates:
     """Items worth scanning: ids from the index, or SQL conditions; None means all."""
@@ -404,10 +437,9 @@ def find_hits(
             headers = meta.get("headers") if isinstance(meta, dict) else None
             if not isinstance(headers, dict):
                 continue
-            for name, value in headers.items():
-                if isinstance(value, str):
-                    for m in match(value):
-                        keep(_span(item_id, f"header:{name}", value, m))
+            for name, value in searched_headers(headers):
+                for m in match(value):
+                    keep(_span(item_id, f"header:{name}", value, m))
 
         # Words of PDF pages and of OCR'd images.
         q = select(Page.item_id, Page.number, Page.words)

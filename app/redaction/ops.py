@@ -64,13 +64,20 @@ def _insert(s: Session, rows: list[dict[str, Any]]) -> None:
         s.execute(insert(_table(Redaction)), rows)
 
 
-def _summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """What an audit entry says about some redactions: ids, items, reasons (no quotes)."""
-    return {
+def _summary(rows: Sequence[dict[str, Any]], s: Session | None = None) -> dict[str, Any]:
+    """What an audit entry says about some redactions: ids, items, reasons (no quotes), and
+    the names of their sets when a session is given."""
+    out: dict[str, Any] = {
         "ids": sorted(r["id"] for r in rows),
         "items": sorted({r["item_id"] for r in rows}),
         "reasons": sorted({r["reason"] for r in rows}),
     }
+    if s is not None:
+        set_ids = sorted({r["set_id"] for r in rows})
+        out["sets"] = sorted(
+            s.scalars(select(RedactionSet.name).where(RedactionSet.id.in_(set_ids)))
+        )
+    return out
 
 
 def _ensure_set(s: Session, case: Case, name: str, note: str, sid: int | None) -> tuple[int, bool]:
@@ -250,7 +257,7 @@ class ReviewRedactions:
                 {
                     "state": str(state),
                     "from": sorted({r["state"] for r in rows}),
-                    **_summary(rows),
+                    **_summary(rows, s),
                 },
             )
         return Changes(redactions=True)
@@ -289,14 +296,14 @@ class DeleteRedactions:
         with case.write() as s:
             self._rows = _rows(s, self.ids)
             _delete(s, self.ids)
-            case.audit(s, "redaction.delete", _summary(self._rows))
+            case.audit(s, "redaction.delete", _summary(self._rows, s))
         return Changes(redactions=True)
 
     def revert(self, case: Case) -> Changes:
         """Re-insert the deleted redactions as they were."""
         with case.write() as s:
             _insert(s, self._rows)
-            case.audit(s, "redaction.restore", {"undo": True, **_summary(self._rows)})
+            case.audit(s, "redaction.restore", {"undo": True, **_summary(self._rows, s)})
         return Changes(redactions=True)
 
 
@@ -362,13 +369,22 @@ def clean_spellings(spellings: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+DEFAULT_TERM_LABEL = "Protected name"
+"""A protected term's label when none is given (never a spelling: labels reach the audit)."""
+
+
 @dataclass(slots=True)
 class AddProtectedTerm:
-    """Mark a name, number or address as protected, with every spelling given."""
+    """Mark a name, number or address as protected, with every spelling given.
 
-    label: str
+    `term_label` says what the term is ("Child's name"), never the name itself: it is
+    stored with the term and written to the audit log. `label` names the operation.
+    """
+
+    term_label: str
     spellings: tuple[str, ...]
     reason: str
+    label: str = "Add protected name"
     _row: dict[str, Any] | None = None
 
     @property
@@ -387,7 +403,7 @@ class AddProtectedTerm:
                 next_id = int(s.scalar(select(func.max(ProtectedTerm.id))) or 0) + 1
                 self._row = {
                     "id": next_id,
-                    "label": self.label.strip() or spellings[0],
+                    "label": self.term_label.strip() or DEFAULT_TERM_LABEL,
                     "spellings": list(spellings),
                     "reason": self.reason,
                     "created_at_us": now_us(),

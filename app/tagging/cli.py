@@ -130,26 +130,6 @@ def cmd_uncharge(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _target(case: Case, element: str, charge_id: int | None) -> tuple[int, str]:
-    """The (charge, element) a tag command means; the charge inferred when only one fits."""
-    from app.tagging.model import parse_element_key
-    from app.tagging.store import charges
-
-    if ":" in element:
-        return parse_element_key(element)
-    rows = charges(case)
-    if charge_id is not None:
-        return charge_id, element
-    fits = [c.id for c in rows if any(e.id == element for e in c.offence.elements)]
-    if not fits:
-        raise CliError(f"no charge on this case has element {element!r} (see `charges`)")
-    if len(fits) > 1:
-        raise CliError(
-            f"element {element!r} belongs to charges {', '.join(map(str, fits))}: pass --charge"
-        )
-    return fits[0], element
-
-
 def _split_ids(values: list[str]) -> tuple[tuple[int, ...], str]:
     *items, element = values
     if not items:
@@ -162,10 +142,11 @@ def _split_ids(values: list[str]) -> tuple[tuple[int, ...], str]:
 
 def cmd_tag(args: argparse.Namespace) -> int:
     from app.tagging.ops import TagItems
+    from app.tagging.store import resolve_element
 
     items, element = _split_ids(args.ids)
     with Case.open(args.case) as case:
-        charge_id, element_id = _target(case, element, args.charge)
+        charge_id, element_id = resolve_element(case, element, args.charge)
         op = TagItems(items, charge_id, element_id, note=args.note)
         op.apply(case)
     skipped = len(set(items)) - len(op.added)
@@ -176,10 +157,11 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 def cmd_untag(args: argparse.Namespace) -> int:
     from app.tagging.ops import UntagItems
+    from app.tagging.store import resolve_element
 
     items, element = _split_ids(args.ids)
     with Case.open(args.case) as case:
-        charge_id, element_id = _target(case, element, args.charge)
+        charge_id, element_id = resolve_element(case, element, args.charge)
         op = UntagItems(items, charge_id, element_id)
         op.apply(case)
     print(f"removed {op.tag_count} tags for {element_id} of charge {charge_id}")

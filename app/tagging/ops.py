@@ -106,6 +106,25 @@ def _delete_charge(s: Session, charge_id: int) -> None:
     s.execute(delete(Charge).where(Charge.id == charge_id))
 
 
+def _remove_charge(s: Session, case: Case, charge_id: int, **extra: Any) -> dict[str, Any]:
+    """Delete a charge with its tags and rejected suggestions, audited; returns the snapshot
+    that `_restore_charge` puts back."""
+    snapshot = _charge_snapshot(s, charge_id)
+    _delete_charge(s, charge_id)
+    case.audit(
+        s,
+        "charge.remove",
+        {
+            "charge_id": charge_id,
+            "offence_id": snapshot["charge"]["offence_id"],
+            "tags": len(snapshot["tags"]),
+            "items": sorted({t["item_id"] for t in snapshot["tags"]}),
+            **extra,
+        },
+    )
+    return snapshot
+
+
 def _restore_charge(s: Session, snapshot: dict[str, Any]) -> None:
     s.execute(insert(Charge), [snapshot["charge"]])
     if snapshot["tags"]:
@@ -174,17 +193,7 @@ class AddCharge:
     def revert(self, case: Case) -> Changes:
         """Remove the charge, keeping what it held for a redo."""
         with case.write() as s:
-            self._snapshot = _charge_snapshot(s, self.charge_id)
-            _delete_charge(s, self.charge_id)
-            case.audit(
-                s,
-                "charge.remove",
-                {
-                    "charge_id": self.charge_id,
-                    "tags": len(self._snapshot["tags"]),
-                    "undo": True,
-                },
-            )
+            self._snapshot = _remove_charge(s, case, self.charge_id, undo=True)
         return Changes(charges=True, tags=True)
 
 
@@ -200,18 +209,7 @@ class RemoveCharge:
     def apply(self, case: Case) -> Changes:
         """Remove the charge and everything tagged to it."""
         with case.write() as s:
-            self._snapshot = _charge_snapshot(s, self.charge_id)
-            _delete_charge(s, self.charge_id)
-            case.audit(
-                s,
-                "charge.remove",
-                {
-                    "charge_id": self.charge_id,
-                    "offence_id": self._snapshot["charge"]["offence_id"],
-                    "tags": len(self._snapshot["tags"]),
-                    "items": sorted({t["item_id"] for t in self._snapshot["tags"]}),
-                },
-            )
+            self._snapshot = _remove_charge(s, case, self.charge_id)
         return Changes(charges=True, tags=True, items=self._items())
 
     def revert(self, case: Case) -> Changes:
@@ -669,3 +667,36 @@ class UntagItems:
                 },
             )
         return Changes(tags=True, items=self.items)
+
+
+@dataclass(slots=True)
+class TagParts:
+    """Several tag operations as one undoable step (spans of several messages, regions of
+    several pages). Applied in order, reverted in reverse; when one part is refused, the
+    parts already applied are reverted and the refusal raised."""
+
+    parts: tuple[TagItems, ...]
+    label: str = "Tag parts of items"
+
+    def apply(self, case: Case) -> Changes:
+        """Apply every part (again)."""
+        done: list[TagItems] = []
+        try:
+            for part in self.parts:
+                part.apply(case)
+                done.append(part)
+        except EvidenceError:
+            for part in reversed(done):
+                part.revert(case)
+            raise
+        return self._changes()
+
+    def revert(self, case: Case) -> Changes:
+        """Revert every part, last first."""
+        for part in reversed(self.parts):
+            part.revert(case)
+        return self._changes()
+
+    def _changes(self) -> Changes:
+        items = sorted({i for part in self.parts for i in part.added})
+        return Changes(tags=True, items=tuple(items))

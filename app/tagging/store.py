@@ -15,7 +15,7 @@ from app.case import Case
 from app.errors import EvidenceError
 from app.store.schema import Charge, CustomOffence, Tag
 from app.tagging.library import Offence, load_library, offence_from_dict, range_warnings
-from app.tagging.model import ChargeRow, TagRow
+from app.tagging.model import ChargeRow, TagRow, parse_element_key
 from app.timeline.query import raw_cursor
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,31 @@ def charge(case: Case, charge_id: int) -> ChargeRow:
         return charge_row(s, c)
 
 
+def resolve_element(case: Case, element: str, charge_id: int | None = None) -> tuple[int, str]:
+    """The (charge id, element id) a user means by "CHARGE_ID:ELEMENT_ID", or by an element id
+    alone: of `charge_id` when given, else of the one charge of the case that has it.
+
+    EvidenceError names what does not fit: no such charge, an element the charge's offence
+    lacks, no charge with the element, or several (then the charge must be named).
+    """
+    if ":" in element:
+        charge_id, element = parse_element_key(element)
+    rows = charges(case)
+    if charge_id is not None:
+        row = next((c for c in rows if c.id == charge_id), None)
+        if row is None:
+            raise EvidenceError(f"there is no charge {charge_id} on this case")
+        row.offence.element(element)
+        return charge_id, element
+    fits = [c.id for c in rows if any(e.id == element for e in c.offence.elements)]
+    if not fits:
+        raise EvidenceError(f"no charge on this case has element {element!r} (see `charges`)")
+    if len(fits) > 1:
+        keys = " or ".join(f"{c}:{element}" for c in fits)
+        raise EvidenceError(f"element {element!r} belongs to several charges: name one ({keys})")
+    return fits[0], element
+
+
 # -- tags ---------------------------------------------------------------------------------
 
 _TAG_COLUMNS = (
@@ -210,6 +235,25 @@ def tags(case: Case, charge_id: int | None = None) -> list[TagRow]:
             return [_tag_row(r) for r in cur.execute(sql, params).fetchall()]
         finally:
             cur.close()
+
+
+def span_quotes(case: Case, tags: Sequence[TagRow]) -> dict[int, str]:
+    """The text each span tag covers, by tag id (one query; other tags are absent)."""
+    spans = [t for t in tags if t.start is not None and t.end is not None]
+    if not spans:
+        return {}
+    with case.read() as s:
+        cur = raw_cursor(s)
+        try:
+            texts = dict(
+                cur.execute(
+                    "SELECT id, text FROM items WHERE id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(sorted({t.item_id for t in spans})),),
+                ).fetchall()
+            )
+        finally:
+            cur.close()
+    return {t.id: str(texts.get(t.item_id) or "")[t.start : t.end] for t in spans}
 
 
 _ELEMENT_ITEMS = (

@@ -165,9 +165,13 @@ def test_protect_and_redact_protected_names(
 
         terms = [(t.label, t.spellings, t.reason) for t in protected_terms(opened)]
     assert terms == [
-        ("John Smith", ("John Smith", "Smithson"), "TP"),
+        ("Protected name", ("John Smith", "Smithson"), "TP"),  # never a spelling as label
         ("Child's name", ("Tommy", "Tom"), "CHILD"),
     ]
+    code, out, _ = run(capsys, "audit", case)
+    assert "protected_term.add" in out
+    assert "John Smith" not in out
+    assert "Smithson" not in out
 
 
 def test_unknown_reason_lists_the_valid_codes(

@@ -255,6 +255,7 @@ def test_bad_drafts_are_refused_and_nothing_is_written(
 
 def test_protected_terms_add_remove_undo(case: Case) -> None:
     add = AddProtectedTerm("Child's name", ("Tommy", " tommy ", "Tom  Smith", ""), "CHILD")
+    assert add.label == "Add protected name"  # the operation's label, shown as "Undo …"
     add.apply(case)
     terms = store.protected_terms(case)
     assert [(t.label, t.spellings, t.reason) for t in terms] == [
@@ -278,6 +279,11 @@ def test_protected_terms_add_remove_undo(case: Case) -> None:
         "protected_term.add",
     ]
     assert all("Tommy" not in json.dumps(p) for _, p in actions)
+    # No label given: a neutral one, never the first spelling (labels reach the audit log).
+    blank = AddProtectedTerm(term_label=" ", spellings=("Sophie Marsh",), reason="CHILD")
+    blank.apply(case)
+    assert [t.label for t in store.protected_terms(case)] == ["Child's name", "Protected name"]
+    assert all("Sophie" not in json.dumps(p) for _, p in _actions(case))
     with pytest.raises(RedactionError, match="at least one spelling"):
         AddProtectedTerm("x", (" ",), "CHILD").apply(case)
     with pytest.raises(UnknownReason):

@@ -124,7 +124,10 @@ def test_tag_needs_the_charge_when_several_fit(
         run(capsys, "charge", case, "PHA1997-s2", "--from", dates[0], "--to", dates[1])
     code, _, err = run(capsys, "tag", case, a, "PHA1997-s2-E1")
     assert code == EXIT_ERROR
-    assert err == "threadline: element 'PHA1997-s2-E1' belongs to charges 1, 2: pass --charge\n"
+    assert err == (
+        "threadline: element 'PHA1997-s2-E1' belongs to several charges: "
+        "name one (1:PHA1997-s2-E1 or 2:PHA1997-s2-E1)\n"
+    )
     code, out, _ = run(capsys, "tag", case, a, "PHA1997-s2-E1", "--charge", "2")
     assert out == "tagged 1 items for PHA1997-s2-E1 of charge 2\n"
     code, _, err = run(capsys, "tag", case, a, "OAPA1861-s16-E1")
