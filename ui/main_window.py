@@ -63,6 +63,7 @@ from ui.dialogs.import_options import ImportOptionsDialog
 from ui.dialogs.import_summary import ImportSummary, date_example
 from ui.dialogs.shortcuts import ShortcutsDialog, shortcut_text
 from ui.errors import show_error
+from ui.export.controller import ExportController
 from ui.models import AuditModel, SourcesModel, TimelineModel
 from ui.models.timeline import PAGE_SIZE
 from ui.ocr import (
@@ -76,6 +77,7 @@ from ui.ocr import (
     ocr_summary,
     thumbnail_job,
 )
+from ui.present.controller import PresentController
 from ui.redaction.controller import RedactionController
 from ui.settings import SettingsStore, UiSettings
 from ui.tagging.controller import TaggerController
@@ -98,6 +100,7 @@ CANCEL_TEXT = {
     "verify": "&Cancel verification",
     "demo": "&Cancel building the demo",
     "ocr": "&Cancel OCR",
+    "export": "&Cancel export",
 }
 AUDIT_ROWS = 500
 THUMB_CACHE = 32  # thumbnails kept in memory; the rest are on disk in derived/thumbnails
@@ -308,6 +311,10 @@ class MainWindow(QMainWindow):
         self.tagger = TaggerController(self)
         # Redaction: the Redactions dock, the Redaction menu, the viewers' tools.
         self.redaction = RedactionController(self)
+        # Presentations, presentation mode and protective viewing: the Present menu.
+        self.present = PresentController(self)
+        # Exhibits and disclosure packs: the Exhibits dock, the Export menu and dialog.
+        self.export = ExportController(self)
         self.timeline_pane.filters.changed.connect(self.apply_filters)
         self.timeline_pane.zone_mode_changed.connect(self._zone_mode_changed)
         self.activity_strip = self.timeline_pane.activity
@@ -714,6 +721,8 @@ class MainWindow(QMainWindow):
         self._drop_participants_panel()
         self.tagger.set_case(case)
         self.redaction.set_case(case)
+        self.present.set_case(case)
+        self.export.set_case(case)
         zone_name = case.zone
         self.timeline_model.set_case(case, zone_name)
         self.sources_model.set_rows([])
@@ -751,6 +760,8 @@ class MainWindow(QMainWindow):
         self.case = None
         self.tagger.set_case(None)
         self.redaction.set_case(None)
+        self.present.set_case(None)
+        self.export.set_case(None)
         self.timeline_model.set_case(None)
         self.sources_model.set_rows([])
         self.audit_model.set_rows([])
@@ -772,6 +783,8 @@ class MainWindow(QMainWindow):
             self.participants_dock,
             *self.tagger.docks,
             *self.redaction.docks,
+            *self.present.docks,
+            *self.export.docks,
         )
         if on:
             self.centre.setCurrentWidget(self.timeline_pane)

@@ -351,3 +351,13 @@ SHOTS.append(("timeline-search.png", timeline_search))
 from ui.redaction.shots import REDACTION_SHOTS  # noqa: E402
 
 SHOTS.extend(REDACTION_SHOTS)
+
+# Exhibits and disclosure packs: the export dialog with its preview, the Exhibits dock.
+from ui.export.shots import EXPORT_SHOTS  # noqa: E402
+
+SHOTS.extend(EXPORT_SHOTS)
+
+# Presenting: the court's screen, the presenter window, the Presentations dock.
+from ui.present.shots import SHOTS_PRESENT  # noqa: E402
+
+SHOTS.extend(SHOTS_PRESENT)

@@ -24,6 +24,7 @@ class UiSettings:
     recent_cases: tuple[str, ...] = ()
     last_import_dir: str = ""
     last_case_dir: str = ""
+    officer_initials: str = ""  # for exhibit references (AB/1)
 
     def with_recent(self, path: str) -> UiSettings:
         """These settings with `path` first in the recent cases."""
@@ -88,6 +89,7 @@ class SettingsStore:
             recent_cases=_strings(q.value("cases/recent")),
             last_import_dir=str(q.value("paths/last_import_dir", "") or ""),
             last_case_dir=str(q.value("paths/last_case_dir", "") or ""),
+            officer_initials=str(q.value("export/officer_initials", "") or ""),
         )
 
     def save(self, s: UiSettings) -> None:
@@ -100,4 +102,5 @@ class SettingsStore:
         q.setValue("cases/recent", list(s.recent_cases))
         q.setValue("paths/last_import_dir", s.last_import_dir)
         q.setValue("paths/last_case_dir", s.last_case_dir)
+        q.setValue("export/officer_initials", s.officer_initials)
         q.sync()

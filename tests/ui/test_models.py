@@ -22,7 +22,7 @@ def test_timeline_model_checks_and_pages(qtmodeltester: ModelTester, case_path: 
         model.set_ids(case.timeline_ids())
         qtmodeltester.check(model)
         assert model.rowCount() == 3
-        assert model.columnCount() == 5  # time, source, from → to, text, tags
+        assert model.columnCount() == 6  # time, source, from → to, text, tags, exhibit
         first = model.index(0, TimelineModel.TIME)
         # File times are not exact: marked, coloured, explained.
         assert str(first.data()).startswith("≈ 2024-03-04 ")
@@ -121,7 +121,7 @@ def test_audit_model(qtmodeltester: ModelTester, case_path: Path) -> None:
     assert model.index(0, AuditModel.ACTION).data() == "Imported"
     assert model.index(0, AuditModel.SUMMARY).data() == "note-002.txt — 1 item, read as text"
     assert model.index(3, AuditModel.ACTION).data() == "Case created"
-    odd = AuditRow(9, 0, "tester", "tag.add", {"item": 4}, "0" * 64)
+    odd = AuditRow(9, 0, "tester", "future.thing", {"item": 4}, "0" * 64)
     model.set_rows([odd])
-    assert model.index(0, AuditModel.ACTION).data() == "Tag add"
+    assert model.index(0, AuditModel.ACTION).data() == "Future thing"
     assert model.index(0, AuditModel.SUMMARY).data() == "item: 4"

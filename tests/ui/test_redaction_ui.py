@@ -22,7 +22,8 @@ from pytestqt.qtbot import QtBot
 from app.case import Case
 from app.ingest.job import import_paths
 from app.redaction.model import RedactionKind, RedactionRow, RedactionState
-from app.redaction.store import DEFAULT_SET, list_redactions, list_sets, reasons
+from app.redaction.store import CSV_COLUMNS, DEFAULT_SET, list_redactions, list_sets, reasons
+from ui.dialogs.list_picker import ListPicker
 from ui.main_window import MainWindow
 from ui.redaction.controller import RedactionController
 from ui.redaction.find_dialog import SearchRedactDialog
@@ -133,14 +134,21 @@ def _redactions(w: MainWindow) -> list[RedactionRow]:
     return list_redactions(_case(w), DEFAULT_SET)
 
 
-def answer_picker(qtbot: QtBot, code: str, note: str = "", cancel: bool = False) -> list[str]:
-    """When the reason picker opens, type `code` into its filter and press Enter (or Esc).
-    Returns a list that records what the picker showed (its reason list) for assertions."""
+def answer_picker(
+    qtbot: QtBot,
+    code: str,
+    note: str = "",
+    cancel: bool = False,
+    picker: type[ListPicker] = ReasonPicker,
+) -> list[str]:
+    """When the reason picker (or another `picker`) opens, type `code` into its filter and
+    press Enter (or Esc). Returns a list that records what the picker showed (its rows left
+    by the filter) for assertions."""
     seen: list[str] = []
 
     def act(tries: int = 0) -> None:
         dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, ReasonPicker):
+        if not isinstance(dialog, picker):
             if tries < 50:
                 QTimer.singleShot(20, lambda: act(tries + 1))
             return
@@ -395,7 +403,9 @@ def test_log_jumps_to_the_item_and_exports_csv(window: MainWindow, tmp_path: Pat
     out = tmp_path / "log.csv"
     assert w.redaction.export_csv(out) == 2
     with out.open(encoding="utf-8") as fh:
-        table = list(csv.DictReader(fh))
+        reader = csv.DictReader(fh)
+        table = list(reader)
+    assert tuple(reader.fieldnames or ()) == CSV_COLUMNS  # the columns of `redactions --csv`
     assert [(int(r["id"]), r["reason"], r["state"]) for r in table] == [
         (r.id, r.reason, "proposed") for r in rows
     ]
@@ -582,6 +592,7 @@ def test_protected_names_are_added_and_removed_with_undo(window: MainWindow) -> 
         ("Child's name", ("Lily Hart", "Lil"), "CHILD")
     ]
     assert "Lily Hart" in dialog.terms.item(0).text()
+    assert w.undo_stack.undoText() == "Add protected name"  # the term's label is data
     w.undo_stack.undo()
     assert protected_terms(_case(w)) == []
     assert dialog.terms.item(0).text() == "No protected names yet."

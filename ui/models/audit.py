@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt
 
 from app.model import AuditRow
 from ui import display
+from ui.models.audit_review import ACTIONS as REVIEW_ACTIONS
+from ui.models.audit_review import review_summary
 from ui.models.base import Index, ReadOnlyTableModel
 
 ACTIONS = {
@@ -18,11 +20,14 @@ ACTIONS = {
     "import.failed": "Import failed",
     "ocr": "Text read by OCR",
     "setting": "Setting changed",
+    **REVIEW_ACTIONS,
 }
 
 
 def summary(row: AuditRow) -> str:
     """One line saying what an entry recorded."""
+    if (said := review_summary(row)) is not None:
+        return said
     p = row.payload
     if row.action == "case.create":
         return f"{p.get('name', '')}, times in {p.get('zone', '')}"

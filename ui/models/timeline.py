@@ -49,6 +49,8 @@ class TagChip:
 
 # Reads the tags of a page of items: item id -> the "charge:element" keys it is tagged with.
 TagFetch = Callable[[Case, Sequence[int]], Mapping[int, Sequence[str]]]
+# Reads the exhibit references of a page of items: item id -> its refs ("AB/1", "AB/1/3").
+ExhibitFetch = Callable[[Case, Sequence[int]], Mapping[int, Sequence[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +63,14 @@ class _Cell:
     exact: bool
     day_label: str  # `Tue 5 Mar 2024` on the first row of a local day, else ""
     tags: tuple[TagChip, ...] = ()
+    exhibits: tuple[str, ...] = ()
 
 
 class TimelineModel(ReadOnlyTableModel):
     """Holds only the ordered event ids; `data()` reads from an LRU of 256-row pages."""
 
-    TIME, SOURCE, FROM, TEXT, TAGS = range(5)
-    HEADERS = ("Time", "Source", "From → To", "Text", "Tags")
+    TIME, SOURCE, FROM, TEXT, TAGS, EXHIBIT = range(6)
+    HEADERS = ("Time", "Source", "From → To", "Text", "Tags", "Exhibit")
 
     RowRole = Qt.ItemDataRole.UserRole + 1  # the TimelineRow
     EventIdRole = Qt.ItemDataRole.UserRole + 2  # int
@@ -75,6 +78,7 @@ class TimelineModel(ReadOnlyTableModel):
     NewDayRole = Qt.ItemDataRole.UserRole + 4  # bool: the first row of a local day
     DayLabelRole = Qt.ItemDataRole.UserRole + 5  # str: that day, e.g. `Tue 5 Mar 2024`
     TagsRole = Qt.ItemDataRole.UserRole + 6  # tuple[TagChip, ...]: the row's item's tags
+    ExhibitsRole = Qt.ItemDataRole.UserRole + 7  # tuple[str, ...]: the item's exhibit refs
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -86,6 +90,7 @@ class TimelineModel(ReadOnlyTableModel):
         self._pages: OrderedDict[int, list[_Cell | None]] = OrderedDict()
         self._tag_fetch: TagFetch | None = None
         self._tag_chips: dict[str, TagChip] = {}
+        self._exhibit_fetch: ExhibitFetch | None = None
 
     # -- contents ---------------------------------------------------------------------
 
@@ -118,6 +123,12 @@ class TimelineModel(ReadOnlyTableModel):
         `chips` as chips; repaints, keeping scroll and selection."""
         self._tag_fetch = fetch
         self._tag_chips = dict(chips)
+        self.invalidate()
+
+    def set_exhibits(self, fetch: ExhibitFetch | None) -> None:
+        """Read each page's exhibit references with `fetch` (None: none shown); repaints,
+        keeping scroll and selection."""
+        self._exhibit_fetch = fetch
         self.invalidate()
 
     def set_zone_mode(self, mode: str) -> None:
@@ -189,6 +200,7 @@ class TimelineModel(ReadOnlyTableModel):
         before = by_id.get(self._ids[start - 1]) if start else None
         last_day = us_to_utc(before.ts_utc_us).astimezone(day_tz).date() if before else None
         tags = self._fetch_tags([r.item_id for r in by_id.values()])
+        exhibits = self._fetch_exhibits([r.item_id for r in by_id.values()])
         page: list[_Cell | None] = []
         for event_id in ids:
             r = by_id.get(event_id)
@@ -211,6 +223,7 @@ class TimelineModel(ReadOnlyTableModel):
                     exact=display.is_exact(r.confidence),
                     day_label=f"{moment:%a} {moment.day} {moment:%b %Y}" if day != last_day else "",
                     tags=tags.get(r.item_id, ()),
+                    exhibits=exhibits.get(r.item_id, ()),
                 )
             )
             last_day = day
@@ -235,6 +248,17 @@ class TimelineModel(ReadOnlyTableModel):
                 chips[item_id] = tuple(sorted(found, key=lambda c: c.number))
         return chips
 
+    def _fetch_exhibits(self, item_ids: list[int]) -> dict[int, tuple[str, ...]]:
+        """The exhibit refs of a page's items, read in one go (none when no reader is set)."""
+        if self._exhibit_fetch is None or self._case is None:
+            return {}
+        try:
+            refs = self._exhibit_fetch(self._case, sorted(set(item_ids)))
+        except Exception:  # rows still show without their exhibits
+            log.exception("exhibits of %d items not read", len(item_ids))
+            return {}
+        return {i: tuple(r) for i, r in refs.items() if r}
+
     # -- Qt model interface -------------------------------------------------------------
 
     def _count(self) -> int:
@@ -257,6 +281,8 @@ class TimelineModel(ReadOnlyTableModel):
                 return f"{r.author} → {r.recipients}" if r.recipients else r.author
             if col == self.TAGS:
                 return " ".join(str(c.number) for c in cell.tags)
+            if col == self.EXHIBIT:
+                return ", ".join(cell.exhibits)
             return cell.preview
         if role == Qt.ItemDataRole.DecorationRole and col == self.SOURCE:
             return theme.platform_badge(r.importer, display.importer_name(r.importer))
@@ -273,6 +299,8 @@ class TimelineModel(ReadOnlyTableModel):
                 return display.one_line(r.text, 600)
             if col == self.TAGS and cell.tags:
                 return "\n".join(f"{c.number} · {c.label}" for c in cell.tags)
+            if col == self.EXHIBIT and cell.exhibits:
+                return "Exhibit " + ", ".join(cell.exhibits)
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == self.TIME and not cell.exact:
@@ -290,4 +318,6 @@ class TimelineModel(ReadOnlyTableModel):
             return cell.day_label
         if role == self.TagsRole:
             return cell.tags
+        if role == self.ExhibitsRole:
+            return cell.exhibits
         return None

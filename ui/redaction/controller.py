@@ -8,16 +8,15 @@ item, its redactions in the current set are read (one small query) and drawn.
 
 from __future__ import annotations
 
-import csv
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMenu, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QWidget
 
 from app import items
 from app.case import Case
@@ -37,14 +36,16 @@ from app.redaction.store import (
     list_redactions,
     list_sets,
     protected_terms,
-    reason_label,
+    write_redactions_csv,
 )
 from ui import display
 from ui.errors import show_error
+from ui.menus import add_menu_before_help
 from ui.redaction.find_dialog import ProtectedTermsDialog, SearchRedactDialog, hit_context
-from ui.redaction.log import RedactionLogPanel, where_text
+from ui.redaction.log import RedactionLogPanel
 from ui.redaction.reason_picker import ReasonPicker
 from ui.undo import CoreCommand
+from ui.viewers.selection import viewer_selection
 from ui.workers import JobRunner
 
 if TYPE_CHECKING:
@@ -58,79 +59,30 @@ SUMMARY_TEXT = 48
 Region = tuple[int, tuple[float, float, float, float], str]
 
 
-def item_summary(detail: items.ItemDetail, zone_name: str) -> str:
+def item_summary(summary: items.ItemSummary, zone_name: str) -> str:
     """An item in a few words: its time and what it is ("Message from Daniel: hi…")."""
-    first = detail.first_event
-    when = display.local_time(first.ts_utc_us, ZoneInfo(zone_name))[:16] if first else ""
-    text = " ".join(detail.text.split())
-    short = text[:SUMMARY_TEXT] + ("…" if len(text) > SUMMARY_TEXT else "")
-    if detail.kind in ("message", "call", "system"):
-        what = f"{detail.kind.capitalize()} from {detail.author or 'unknown'}"
+    when = ""
+    if summary.ts_utc_us is not None:
+        when = display.local_time(summary.ts_utc_us, ZoneInfo(zone_name))[:16]
+    short = display.one_line(summary.text, SUMMARY_TEXT)
+    if summary.kind in ("message", "call", "system"):
+        what = f"{summary.kind.capitalize()} from {summary.author or 'unknown'}"
         what = f"{what}: {short}" if short else what
-    elif detail.kind == "email":
-        subject = detail.meta.get("subject")
-        what = f"Email: {subject}" if isinstance(subject, str) and subject else "Email"
+    elif summary.kind == "email":
+        what = f"Email: {summary.name}" if summary.name else "Email"
     else:
-        what = f"{detail.kind.capitalize()}: {detail.name}"
+        what = f"{summary.kind.capitalize()}: {summary.name}"
     return f"{when} · {what}" if when else what
 
 
 def read_summaries(case: Case, item_ids: Iterable[int], zone_name: str) -> dict[int, str]:
-    """Short descriptions of these items (an item that cannot be read says so)."""
-    out: dict[int, str] = {}
-    for item_id in item_ids:
-        try:
-            out[item_id] = item_summary(items.item_detail(case, item_id), zone_name)
-        except EvidenceError:
-            out[item_id] = f"item #{item_id} (not readable)"
-    return out
-
-
-def write_csv(path: Path, rows: Sequence[RedactionRow], summaries: Mapping[int, str]) -> None:
-    """The redaction log as CSV: one row per redaction, every field a reviewer needs."""
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
-        out.writerow(
-            [
-                "id",
-                "set",
-                "item_id",
-                "item",
-                "kind",
-                "where",
-                "quote",
-                "reason",
-                "reason_label",
-                "state",
-                "origin",
-                "note",
-                "created_by",
-                "created_at_us",
-                "reviewed_by",
-                "reviewed_at_us",
-            ]
-        )
-        for r in rows:
-            out.writerow(
-                [
-                    r.id,
-                    r.set_name,
-                    r.item_id,
-                    summaries.get(r.item_id, ""),
-                    str(r.kind),
-                    where_text(r),
-                    r.quote,
-                    r.reason,
-                    reason_label(r.reason),
-                    str(r.state),
-                    r.origin,
-                    r.note,
-                    r.created_by,
-                    r.created_at_us,
-                    r.reviewed_by,
-                    r.reviewed_at_us if r.reviewed_at_us is not None else "",
-                ]
-            )
+    """Short descriptions of these items, one query (an item no longer there says so)."""
+    wanted = list(item_ids)
+    found = items.item_summaries(case, wanted)
+    return {
+        i: item_summary(found[i], zone_name) if i in found else f"item #{i} (not readable)"
+        for i in wanted
+    }
 
 
 class FindResult:
@@ -155,14 +107,16 @@ def run_find(
 ) -> FindResult:
     """Search the case and read what the review list shows beside each hit."""
     hits = find_hits(case, query, reason, set_name, cancel=cancel, progress=progress)
-    ids = list(dict.fromkeys(d.item_id for d in hits))
+    ids = list(dict.fromkeys(d.item_id for d in hits))[:CONTEXT_ITEMS]
+    summaries = read_summaries(case, ids, zone_name)
     details: dict[int, items.ItemDetail] = {}
-    for item_id in ids[:CONTEXT_ITEMS]:
+    for item_id in dict.fromkeys(d.item_id for d in hits if d.kind == RedactionKind.SPAN):
+        if item_id not in summaries:
+            continue
         try:
             details[item_id] = items.item_detail(case, item_id)
         except EvidenceError:
             continue
-    summaries = {i: item_summary(d, zone_name) for i, d in details.items()}
     contexts: list[str] = []
     for d in hits:
         detail = details.get(d.item_id)
@@ -277,15 +231,7 @@ class RedactionController(QObject):
         rejected.setStatusTip("Draw rejected redactions as faint dashed outlines")
         rejected.toggled.connect(self.set_show_rejected)
         self.actions["show_rejected"] = rejected
-        menu = QMenu("&Redaction", w)
-        menu.setObjectName("redaction-menu")
-        help_action = next(
-            (m for m in w.menuBar().actions() if m.text().replace("&", "") == "Help"), None
-        )
-        if help_action is not None:
-            w.menuBar().insertMenu(help_action, menu)
-        else:
-            w.menuBar().addMenu(menu)
+        menu = add_menu_before_help(w, "&Redaction", "redaction-menu")
         for name in ("redact_area", "redact_selection", "redact_item"):
             menu.addAction(self.actions[name])
         menu.addSeparator()
@@ -510,32 +456,21 @@ class RedactionController(QObject):
 
     def selection_drafts(self, reason: str = "", note: str = "") -> list[RedactionDraft]:
         """The viewer's selection as drafts: exact spans of text, or boxes per line of words."""
-        stack = self.stack
-        shown = stack.currentWidget()
-        out: list[RedactionDraft] = []
-        if shown is stack.chat:
-            for item_id, start, end, quote in stack.chat.selected_spans():
-                out.append(_span(item_id, "text", start, end, quote, reason, note))
-        elif shown is stack.email:
-            for item_id, target, start, end, quote in stack.email.selected_spans():
-                out.append(_span(item_id, target, start, end, quote, reason, note))
-        elif shown is stack.text:
-            for item_id, start, end, quote in stack.text.selected_spans():
-                out.append(_span(item_id, "text", start, end, quote, reason, note))
-        elif shown is stack.pdf and stack.pdf.item_id is not None:
-            for page, box, quote in stack.pdf.selected_regions():
-                out.append(
-                    RedactionDraft(
-                        item_id=stack.pdf.item_id,
-                        kind=RedactionKind.REGION,
-                        reason=reason,
-                        page=page,
-                        box=box,
-                        quote=quote,
-                        note=note,
-                    )
-                )
-        return out
+        return [
+            RedactionDraft(
+                item_id=sel.item_id,
+                kind=RedactionKind.REGION if sel.is_region else RedactionKind.SPAN,
+                reason=reason,
+                target="" if sel.is_region else sel.target,
+                page=sel.page,
+                box=sel.box,
+                start=sel.start,
+                end=sel.end,
+                quote=sel.quote,
+                note=note,
+            )
+            for sel in viewer_selection(self.stack)
+        ]
 
     def redact_selection(self) -> bool:
         """Ask a reason, then propose a redaction of what is selected in the viewer."""
@@ -651,9 +586,8 @@ class RedactionController(QObject):
         if case is None:
             return 0
         rows = list_redactions(case, self.set_name)
-        missing = sorted({r.item_id for r in rows} - self._summaries.keys())
-        self._summaries.update(read_summaries(case, missing, self.zone_name))
-        write_csv(path, rows, self._summaries)
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            write_redactions_csv(rows, fh)
         self._status(f"Wrote {display.plural(len(rows), 'redaction')} to {path.name}.")
         return len(rows)
 
@@ -733,9 +667,10 @@ class RedactionController(QObject):
         if self.protected_dialog is None:
             dialog = ProtectedTermsDialog(parent)
             dialog.add_requested.connect(
-                # The term's `label` is its name ("Child's name"): the undo text names it.
-                lambda label, spellings, reason: self.push(
-                    ops.AddProtectedTerm(label, tuple(spellings), reason)
+                lambda term_label, spellings, reason: self.push(
+                    ops.AddProtectedTerm(
+                        term_label=term_label, spellings=tuple(spellings), reason=reason
+                    )
                 )
             )
             dialog.remove_requested.connect(
@@ -753,18 +688,3 @@ class RedactionController(QObject):
     def log_dock(self) -> QDockWidget:
         """The "Redactions" dock."""
         return self.dock
-
-
-def _span(
-    item_id: int, target: str, start: int, end: int, quote: str, reason: str, note: str
-) -> RedactionDraft:
-    return RedactionDraft(
-        item_id=item_id,
-        kind=RedactionKind.SPAN,
-        reason=reason,
-        target=target,
-        start=start,
-        end=end,
-        quote=quote,
-        note=note,
-    )

@@ -344,7 +344,7 @@ def _draft_where(d: RedactionDraft) -> str:
 class ProtectedTermsDialog(QDialog):
     """The protected names: a label, every spelling (one a line) and a reason each."""
 
-    add_requested = Signal(str, object, str)  # label, tuple of spellings, reason code
+    add_requested = Signal(str, object, str)  # term label, tuple of spellings, reason code
     remove_requested = Signal(int)  # term id
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -368,7 +368,7 @@ class ProtectedTermsDialog(QDialog):
         )
         self.label = QLineEdit()
         self.label.setObjectName("protected-label")
-        self.label.setPlaceholderText("e.g. Child's name")
+        self.label.setPlaceholderText("What it is, e.g. Child's name (not the name)")
         self.spellings = QPlainTextEdit()
         self.spellings.setObjectName("protected-spellings")
         self.spellings.setPlaceholderText("One spelling a line, e.g.\nLily Hart\nLil\nLilly")

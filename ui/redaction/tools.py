@@ -1,8 +1,10 @@
-"""The "Redact area" tool: a left-button drag on a page or picture draws a box.
+"""The area tool: a left-button drag on a page or picture draws a box ("Redact area", and
+with its own colour "Tag area").
 
 Installed on a graphics view's viewport, it takes the mouse only while `active`; the box
-dragged is emitted in scene units with the keyboard modifiers held at release (Shift snaps
-the box to the words it meets).
+dragged is emitted in scene units with the keyboard modifiers held at release (for
+redaction, Shift snaps the box to the words it meets). Several tools may watch one view:
+turning one on turns the others of that view off.
 """
 
 from __future__ import annotations
@@ -20,9 +22,13 @@ class AreaTool(QObject):
     drawn = Signal(QRectF, object)  # scene rectangle, Qt.KeyboardModifier
     active_changed = Signal(bool)
 
-    def __init__(self, view: QGraphicsView) -> None:
+    def __init__(
+        self, view: QGraphicsView, colour: QColor = PROPOSED, fill: QColor = PROPOSED_FILL
+    ) -> None:
         super().__init__(view)
         self.view = view
+        self.colour = colour
+        self.fill = fill
         self._active = False
         self._press: QPoint | None = None
         self._band: QGraphicsRectItem | None = None
@@ -38,6 +44,10 @@ class AreaTool(QObject):
         """Turn the tool on (a cross cursor, no panning or word selection) or off."""
         if on == self._active:
             return
+        if on:
+            for other in self.view.findChildren(AreaTool):
+                if other is not self:
+                    other.set_active(False)
         self._active = on
         viewport = self.view.viewport()
         if on:
@@ -76,9 +86,9 @@ class AreaTool(QObject):
 
     def _show_band(self, rect: QRectF) -> None:
         if self._band is None:
-            pen = QPen(PROPOSED, 1.5, Qt.PenStyle.DashLine)
+            pen = QPen(self.colour, 1.5, Qt.PenStyle.DashLine)
             pen.setCosmetic(True)
-            self._band = self.view.scene().addRect(rect, pen, QBrush(QColor(PROPOSED_FILL)))
+            self._band = self.view.scene().addRect(rect, pen, QBrush(self.fill))
             self._band.setZValue(Z_REDACTION + 1)
         else:
             self._band.setRect(rect)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.tagging.library import Offence, range_warnings
 from ui import theme
+from ui.dialogs.list_picker import choose_first_visible
 
 log = logging.getLogger(__name__)
 
@@ -296,11 +297,7 @@ class ChargeDialog(QDialog):
             self._first_visible()
 
     def _first_visible(self) -> None:
-        for i in range(self.list.count()):
-            if not self.list.item(i).isHidden():
-                self.list.setCurrentRow(i)
-                return
-        self.list.setCurrentRow(-1)
+        choose_first_visible(self.list)
 
     def offence_at(self, row: QListWidgetItem | None) -> Offence | None:
         """The offence a list row shows."""

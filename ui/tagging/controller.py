@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt
+from PySide6.QtGui import QAction, QColor, QKeyEvent
 from PySide6.QtWidgets import QFileDialog, QHeaderView, QMessageBox
 
 from app.case import Case
@@ -26,7 +26,14 @@ from app.tagging import coverage as tag_coverage
 from app.tagging import store
 from app.tagging.library import Offence
 from app.tagging.model import ChargeRow, TagRow, parse_element_key
-from app.tagging.ops import AddCharge, AddCustomOffence, RemoveCharge, TagItems, UntagItems
+from app.tagging.ops import (
+    AddCharge,
+    AddCustomOffence,
+    RemoveCharge,
+    TagItems,
+    TagParts,
+    UntagItems,
+)
 from app.tagging.suggest import (
     AcceptSuggestions,
     RejectSuggestions,
@@ -36,15 +43,19 @@ from app.tagging.suggest import (
     suggestions_enabled,
 )
 from app.timeline.clock import us_to_utc
-from ui import display
+from ui import display, theme
 from ui.errors import show_error
+from ui.menus import add_menu_before_help
 from ui.models.timeline import TimelineModel
+from ui.redaction.tools import AreaTool
 from ui.tagging.charge_dialog import ChargeDialog
 from ui.tagging.chips import ChipDelegate, chips_width
 from ui.tagging.coverage_view import CoverageView
+from ui.tagging.element_picker import ElementPicker
 from ui.tagging.elements import KEYED, ElementEntry, chips, number_elements
 from ui.tagging.panel import TaggerPanel
 from ui.undo import CoreCommand
+from ui.viewers.selection import REGION, Selected, viewer_selection
 from ui.workers import JobRunner
 
 if TYPE_CHECKING:
@@ -54,6 +65,34 @@ log = logging.getLogger(__name__)
 
 NUMBER_KEYS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, KEYED + 1)}
 CHIPS_SHOWN = 4  # the Tags column is wide enough for this many chips
+TAG_AREA_FILL = QColor(theme.ACCENT.red(), theme.ACCENT.green(), theme.ACCENT.blue(), 40)
+
+
+def merge_regions(parts: Sequence[Selected]) -> list[Selected]:
+    """Spans as they are; the boxes of one page of one item (a selection's lines) united
+    into one region of that page, its words joined."""
+    out: list[Selected] = []
+    at: dict[tuple[int, int | None], int] = {}
+    for p in parts:
+        if not p.is_region or p.box is None:
+            out.append(p)
+            continue
+        where = (p.item_id, p.page)
+        if where not in at:
+            at[where] = len(out)
+            out.append(p)
+            continue
+        prev = out[at[where]]
+        assert prev.box is not None
+        box = (
+            min(prev.box[0], p.box[0]),
+            min(prev.box[1], p.box[1]),
+            max(prev.box[2], p.box[2]),
+            max(prev.box[3], p.box[3]),
+        )
+        quote = " ".join(q for q in (prev.quote, p.quote) if q)
+        out[at[where]] = Selected(p.item_id, REGION, page=p.page, box=box, quote=quote)
+    return out
 
 
 def tag_keys(case: Case, item_ids: Sequence[int]) -> Mapping[int, Sequence[str]]:
@@ -124,6 +163,7 @@ class TaggerController(QObject):
 
         self._build_actions()
         self._install_timeline()
+        self._install_viewers()
 
     # -- building -------------------------------------------------------------------------
 
@@ -137,6 +177,20 @@ class TaggerController(QObject):
                 ["Ctrl+T"],
                 self.focus_type_ahead,
                 "Type an element to tag the chosen items with",
+            ),
+            "tag_selection": a(
+                "tag_selection",
+                "Tag s&election…",
+                ["Shift+T"],
+                self.tag_selection,
+                "Tag the text selected in the viewer (a span) or the words selected on a page",
+            ),
+            "tag_area": a(
+                "tag_area",
+                "Tag a&rea…",
+                ["T"],
+                self.toggle_tag_area,
+                "Draw a box on the PDF page or picture shown to tag that region",
             ),
             "add_charge": a(
                 "add_charge",
@@ -166,14 +220,8 @@ class TaggerController(QObject):
             action.setStatusTip(f"Write the evidence matrix as a {kind.upper()} file")
             action.triggered.connect(lambda _=False, k=kind: self.export_matrix(k))
             self.actions[f"export_matrix_{kind}"] = action
-        menu = w.menuBar().addMenu("Ta&gging")
-        menu.setObjectName("tagging-menu")
-        help_action = next(
-            (m for m in w.menuBar().actions() if m.text().replace("&", "") == "Help"), None
-        )
-        if help_action is not None:
-            w.menuBar().insertMenu(help_action, menu)
-        for name in ("tag_type_ahead", "add_charge"):
+        menu = add_menu_before_help(w, "Ta&gging", "tagging-menu")
+        for name in ("tag_type_ahead", "tag_selection", "tag_area", "add_charge"):
             menu.addAction(self.actions[name])
         menu.addSeparator()
         for name in ("show_tagger", "show_coverage"):
@@ -202,9 +250,13 @@ class TaggerController(QObject):
     def _update_enabled(self) -> None:
         has_case = self.case is not None
         writable = has_case and not (self.case.readonly if self.case else True)
+        editing = ("tag_type_ahead", "tag_selection", "tag_area", "add_charge")
         for name, action in self.actions.items():
-            action.setEnabled(writable if name in ("tag_type_ahead", "add_charge") else has_case)
+            action.setEnabled(writable if name in editing else has_case)
         self.panel.setEnabled(has_case)
+        if not writable:
+            for tool in getattr(self, "area_tools", {}).values():
+                tool.set_active(False)
 
     # -- the case -------------------------------------------------------------------------
 
@@ -306,7 +358,7 @@ class TaggerController(QObject):
         self.panel.set_item_title(
             f"Tags of item #{item_id}" if item_id is not None else "Tags of the current item"
         )
-        self.panel.set_selection(count, tags)
+        self.panel.set_selection(count, tags, store.span_quotes(case, tags))
 
     # -- tagging --------------------------------------------------------------------------------
 
@@ -426,6 +478,104 @@ class TaggerController(QObject):
             self.tag_number(NUMBER_KEYS[event.key()])
             return True
         return super().eventFilter(watched, event)
+
+    # -- parts of items: spans and regions chosen in the viewers --------------------------------
+
+    def _install_viewers(self) -> None:
+        stack = self.window.details.viewer
+        self.stack = stack
+        # "Tag area": the redaction area tool in the tagger's colour, one per graphics view.
+        self.area_tools = {
+            "pdf": AreaTool(stack.pdf.canvas, theme.ACCENT, TAG_AREA_FILL),
+            "image": AreaTool(stack.image.view, theme.ACCENT, TAG_AREA_FILL),
+        }
+        self.area_tools["pdf"].drawn.connect(lambda rect, _m: self._area_drawn("pdf", rect))
+        self.area_tools["image"].drawn.connect(lambda rect, _m: self._area_drawn("image", rect))
+
+    def ask_element(self, what: str) -> tuple[str, str] | None:
+        """The element key (and a note) for a tag about to be made; None when cancelled."""
+        return ElementPicker.ask(what, self.entries, self.window, self.panel.current_key())
+
+    def tag_selection(self) -> bool:
+        """Ask an element, then tag what is selected in the viewer: exact spans of messages'
+        or emails' text, or the words selected on a PDF page as a region of that page."""
+        chosen = viewer_selection(self.stack)
+        parts = [p for p in chosen if p.is_region or p.target == "text"]
+        if not parts:
+            self._status(
+                "An email header cannot be tagged: select words of the body."
+                if chosen
+                else "Select some text in a message, email or document first "
+                "(on a picture, use Tag area)."
+            )
+            return False
+        return self.tag_parts(merge_regions(parts))
+
+    def toggle_tag_area(self) -> None:
+        """Turn the "Tag area" tool of the PDF or picture viewer shown on or off."""
+        shown = self.stack.currentWidget()
+        name = "pdf" if shown is self.stack.pdf else "image" if shown is self.stack.image else ""
+        if not name or shown is None:
+            self._status("Open a PDF or a picture in the details to draw a box on it.")
+            return
+        tool = self.area_tools[name]
+        tool.set_active(not tool.active)
+        if tool.active:
+            self.window.details_dock.show()
+            self.window.details_dock.raise_()
+            shown.setFocus()
+            self._status("Drag a box over the region to tag; T ends.")
+
+    def _area_drawn(self, name: str, rect: QRectF) -> None:
+        if name == "pdf":
+            item_id, placed = self.stack.pdf.item_id, self.stack.pdf.scene_to_page_box(rect)
+        else:
+            box = self.stack.image.scene_to_box(rect)
+            item_id, placed = self.stack.image.item_id, (1, box) if box is not None else None
+        if item_id is None or placed is None:
+            return
+        self.tag_parts([Selected(item_id, REGION, page=placed[0], box=placed[1])])
+
+    def tag_parts(self, parts: Sequence[Selected]) -> bool:
+        """Ask an element, then tag each part (a span or a region) as one undoable step."""
+        if self.case is None or not parts:
+            return False
+        if not self.entries:
+            self._status("Add a charge first: its elements are what a tag points to.")
+            return False
+        spans = sum(1 for p in parts if not p.is_region)
+        what = "Tag " + (
+            display.plural(spans, "span") if spans else display.plural(len(parts), "region")
+        )
+        quotes = " / ".join(p.quote for p in parts if p.quote)
+        answer = self.ask_element(what + (f": “{display.one_line(quotes, 200)}”" if quotes else ""))
+        if answer is None:
+            return False
+        key, note = answer
+        entry = self.entry(key)
+        if entry is None:
+            return False
+        charge_id, element_id = parse_element_key(key)
+        tags = tuple(
+            TagItems(
+                (p.item_id,),
+                charge_id,
+                element_id,
+                note=note,
+                page=p.page,
+                box=p.box,
+                start=p.start,
+                end=p.end,
+            )
+            for p in parts
+        )
+        label = f"{what} with {entry.number}"
+        op: Operation = tags[0] if len(tags) == 1 else TagParts(tags)
+        op.label = label
+        if self.push(op):
+            self._status(f"{label} · {entry.label} (Ctrl+Z undoes)")
+            return True
+        return False
 
     # -- charges --------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ The panel only shows and asks; the TaggerController runs every edit as an undoab
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent
@@ -45,6 +45,7 @@ KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # the element key on element rows
 CHARGE_ROLE = Qt.ItemDataRole.UserRole + 2  # the charge id on charge rows
 SUGGESTED_TEXT = "Suggested — not evidence until accepted"
 NO_CHARGES_TEXT = "No charges yet. Add the offences being considered with “Add charge…”."
+QUOTE_LIMIT = 40  # characters of a span tag's words in the list of the item's tags
 
 
 def _muted(label: QLabel) -> QLabel:
@@ -52,6 +53,22 @@ def _muted(label: QLabel) -> QLabel:
     palette.setColor(label.foregroundRole(), theme.muted())
     label.setPalette(palette)
     return label
+
+
+def tag_where(tag: TagRow, quote: str = "") -> str:
+    """Where on its item a tag lies, for people: the words of a span, or a page's box
+    ("page 2, box 228×40 at 72, 100" in the page's points, pixels on a picture); "" for a
+    whole item."""
+    if tag.start is not None and tag.end is not None:
+        if quote:
+            return f"“{display.one_line(quote, QUOTE_LIMIT)}”"
+        return f"characters {tag.start}–{tag.end}"
+    if tag.box is not None:
+        x0, y0, x1, y1 = tag.box
+        return f"page {tag.page}, box {x1 - x0:.0f}×{y1 - y0:.0f} at {x0:.0f}, {y0:.0f}"
+    if tag.page is not None:
+        return f"page {tag.page}"
+    return ""
 
 
 class TypeAhead(QLineEdit):
@@ -329,8 +346,11 @@ class TaggerPanel(QWidget):
             self._select_charge(charge_now)
         self._update_buttons()
 
-    def set_selection(self, count: int, tags: Sequence[TagRow]) -> None:
-        """How many timeline items are chosen, and the tags of the current one."""
+    def set_selection(
+        self, count: int, tags: Sequence[TagRow], quotes: Mapping[int, str] | None = None
+    ) -> None:
+        """How many timeline items are chosen, and the tags of the current one (`quotes`:
+        the text each span tag covers, by tag id)."""
         self.selected_count = count
         if count == 0:
             text = "Choose items in the timeline to tag them."
@@ -344,11 +364,11 @@ class TaggerPanel(QWidget):
         self.item_tags.clear()
         for tag in self.current_tags:
             entry = by_key.get(element_key(tag.charge_id, tag.element_id))
-            label = f"{entry.number} · {entry.label}" if entry else tag.element_id
-            if tag.page is not None:
-                label += f" (page {tag.page})"
-            elif tag.start is not None:
-                label += " (part of the text)"
+            where = tag_where(tag, (quotes or {}).get(tag.id, ""))
+            # Where first: the element's text is long and is cut at the right.
+            what = f"{entry.number} · " if entry else ""
+            label = what + (f"{where} — " if where else "")
+            label += entry.label if entry else tag.element_id
             if tag.origin == "suggestion":
                 label += " · accepted suggestion"
             if tag.note:
@@ -356,6 +376,7 @@ class TaggerPanel(QWidget):
             row = QListWidgetItem(label)
             row.setToolTip(
                 f"{entry.element.text if entry else tag.element_id}\nTagged by {tag.created_by}"
+                + (f"\nWhere: {where}" if where else "")
                 + (f"\nNote: {tag.note}" if tag.note else "")
             )
             self.item_tags.addItem(row)

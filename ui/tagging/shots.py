@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.tagging import store
 from ui.main_window import MainWindow
+from ui.tagging.element_picker import ElementPicker
 
 REPEAL_FROM = date(2023, 11, 1)  # a conduct range across the s.33 repeal (31 January 2024)
 REPEAL_TO = date(2024, 3, 31)
@@ -84,10 +85,21 @@ def charge_dialog(window: MainWindow) -> QWidget | None:
     return dialog
 
 
+def element_picker(window: MainWindow) -> QWidget | None:
+    """The element picker as "Tag selection…" shows it, "conduct" typed (nothing tagged)."""
+    if window.case is None or not window.tagger.entries:
+        return None
+    picker = ElementPicker("Tag 1 span: “I know where you live”", window.tagger.entries, window)
+    picker.filter.setText("conduct")
+    picker.show()
+    return picker
+
+
 TAGGER_SHOTS: list[tuple[str, Callable[[MainWindow], QWidget | None]]] = [
     ("tagger.png", tagger_panel),
     ("tagger-window.png", tagger_window),
     ("coverage.png", coverage),
     ("charge-dialog.png", charge_dialog),
+    ("element-picker.png", element_picker),
 ]
 """(file name, prepare) pairs for the screenshot registry."""

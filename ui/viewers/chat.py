@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.items import ItemDetail, MessageRow
 from app.redaction.model import RedactionKind, RedactionRow, RedactionState
 from ui import display, theme
+from ui.present.guard import GUARD
 from ui.redaction.overlay import describe, span_format
 from ui.redaction.spans import SpanMap, map_anchor
 from ui.viewers.common import (
@@ -343,7 +344,7 @@ class ChatThreadView(QWidget):
         return "".join(parts) or f'<p style="color:{c["muted"]}">(no text)</p>'
 
     def _add_image(self, item_id: int, path: Path) -> bool:
-        image = QImage(str(path))
+        image = GUARD.cover(item_id, QImage(str(path)))  # blurred when marked intimate
         if image.isNull():
             return False
         if max(image.width(), image.height()) > THUMB_PX:

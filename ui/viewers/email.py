@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap, QTextCursor
+from PySide6.QtGui import QIcon, QImage, QPixmap, QTextCursor
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.items import ItemDetail
 from app.redaction.model import RedactionKind, RedactionRow, RedactionState
 from ui import display, theme
+from ui.present.guard import GUARD
 from ui.redaction.overlay import span_format
 from ui.redaction.spans import SpanMap, raw_text
 from ui.viewers.common import ProvenanceBar, bold, event_time, muted, rule, selectable
@@ -156,7 +157,9 @@ class EmailView(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, child.item_id)
             item.setToolTip("Open this attachment (Enter or double-click)")
             if child.thumbnail is not None:
-                pixmap = QPixmap(str(child.thumbnail))
+                # Blurred when marked intimate or distressing.
+                thumb = GUARD.cover(child.item_id, QImage(str(child.thumbnail)))
+                pixmap = QPixmap.fromImage(thumb)
                 if not pixmap.isNull():
                     item.setIcon(QIcon(pixmap))
             self.attachments.addItem(item)

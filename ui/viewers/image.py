@@ -30,6 +30,7 @@ from app.errors import EvidenceError
 from app.items import ItemDetail, ItemRef, PageRow, load_pixels
 from app.redaction.model import Box, RedactionRow, RedactionState
 from ui import display, theme
+from ui.present.guard import GUARD, ProtectiveBar, blurred
 from ui.redaction.overlay import RedactionBoxItem
 from ui.redaction.tools import AreaTool
 from ui.viewers.common import (
@@ -200,11 +201,18 @@ class ImageView(QWidget):
         strip_box.addWidget(self.strip)
 
         self.provenance = ProvenanceBar()
+        # A picture marked intimate or distressing is blurred (only the blurred copy is kept)
+        # until "Reveal…" is chosen and recorded; leaving the item blurs it again.
+        self.protective_bar = ProtectiveBar()
+        self.protective_bar.reveal_clicked.connect(self.reveal)
+        self._revealed = False
+        GUARD.changed.connect(self._marks_changed)
         self.setFocusProxy(self.view)  # focusing the viewer focuses what it shows
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(bar)
+        layout.addWidget(self.protective_bar)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(strip_box)
         layout.addWidget(self.provenance)
@@ -230,6 +238,7 @@ class ImageView(QWidget):
             for w in p.words
         ]
         self.provenance.show_detail(detail)
+        self._revealed = False
         self._show_pixels(detail, image)
         self._show_meta(detail)
         self._show_duplicates(duplicates)
@@ -267,7 +276,12 @@ class ImageView(QWidget):
             self.pixmap_item.setPixmap(QPixmap())
             self.size_label.setText("")
             self._set_zoom_enabled(False)
+            self.protective_bar.hide()
             return
+        mark = GUARD.mark(detail.item_id)
+        self.protective_bar.show_mark(mark, self._revealed)
+        if mark is not None and not self._revealed:
+            picture = blurred(picture)  # the sharp pixels are not kept
         self.canvas.setCurrentWidget(self.view)
         self._set_zoom_enabled(True)
         pixmap = QPixmap.fromImage(picture)
@@ -385,14 +399,17 @@ class ImageView(QWidget):
 
     def _show_duplicates(self, duplicates: Sequence[ItemRef]) -> None:
         self.strip.clear()
+        marks = GUARD.marks(ref.item_id for ref in duplicates)
         for ref in duplicates:
             item = QListWidgetItem(ref.name)
             item.setData(Qt.ItemDataRole.UserRole, ref.item_id)
             item.setToolTip(f"{ref.name} (item {ref.item_id})")
             if ref.thumbnail is not None:
-                pixmap = QPixmap(str(ref.thumbnail))
-                if not pixmap.isNull():
-                    item.setIcon(QIcon(pixmap))
+                icon = QImage(str(ref.thumbnail))
+                if ref.item_id in marks:
+                    icon = blurred(icon)
+                if not icon.isNull():
+                    item.setIcon(QIcon(QPixmap.fromImage(icon)))
             self.strip.addItem(item)
         n = len(duplicates)
         if n:
@@ -406,6 +423,32 @@ class ImageView(QWidget):
 
     def _strip_clicked(self, item: QListWidgetItem) -> None:
         self.item_activated.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+
+    # -- protective viewing -----------------------------------------------------------
+
+    @property
+    def is_blurred(self) -> bool:
+        """Whether the picture shown is a blurred copy (marked, not revealed)."""
+        return not self.protective_bar.isHidden() and not self._revealed
+
+    def reveal(self) -> bool:
+        """Show the marked picture unblurred once the user confirms; the reveal is written to
+        the audit log. False when nothing was revealed."""
+        d = self._detail
+        if d is None or self._revealed or GUARD.mark(d.item_id) is None:
+            return False
+        if not GUARD.ask_reveal(d.item_id, "viewer", self):
+            return False
+        self._revealed = True
+        self._show_pixels(d, None)  # read again from the original: the sharp copy was dropped
+        return True
+
+    def _marks_changed(self) -> None:
+        d = self._detail
+        if d is None or self._revealed or self.canvas.currentWidget() is not self.view:
+            return
+        if (GUARD.mark(d.item_id) is not None) != self.is_blurred:
+            self._show_pixels(d, None)
 
     # -- redaction --------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from app.model import SourceRow, TimelineRow
 from app.timeline.clock import iso_utc
 from ui import display, theme
 from ui.ocr import OCR_LABEL, OCR_TIP, THUMB_SIZE, Thumb
+from ui.present.guard import GUARD, blurred, label_for
 from ui.viewers.stack import VIEWER_FOR_KIND, ViewerStack
 
 SHA_SHORT = 12
@@ -102,6 +103,9 @@ class DetailsPane(QWidget):
         self.locator = _selectable(QLabel())
         self.importer = _selectable(QLabel())
         self.original = _selectable(QLabel())
+        self.exhibit = _selectable(QLabel("–"))
+        self.exhibit.setObjectName("details-exhibit")
+        self.exhibit.setAccessibleName("Exhibit")
 
         provenance = QFormLayout()
         provenance.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -111,6 +115,7 @@ class DetailsPane(QWidget):
         provenance.addRow(_muted(QLabel("Locator")), self.locator)
         provenance.addRow(_muted(QLabel("Read as")), self.importer)
         provenance.addRow(_muted(QLabel("As written")), self.original)
+        provenance.addRow(_muted(QLabel("Exhibit")), self.exhibit)
         rule = QFrame()
         rule.setFrameShape(QFrame.Shape.HLine)
         rule.setFrameShadow(QFrame.Shadow.Sunken)
@@ -250,6 +255,10 @@ class DetailsPane(QWidget):
         self.original.setText(row.original or "–")
         self.stack.setCurrentIndex(1)
 
+    def show_exhibit(self, text: str) -> None:
+        """Show the shown item's exhibit references ("AB/1 · Messages…"); "" for none."""
+        self.exhibit.setText(text or "–")
+
     @property
     def viewer_item(self) -> int | None:
         """The item whose viewer the pane waits for or shows; None when it shows plain text."""
@@ -288,11 +297,16 @@ class DetailsPane(QWidget):
         if thumb.image is None:
             self._thumb_placeholder(thumb.problem or "No preview.")
             return True
-        pixmap = QPixmap.fromImage(thumb.image)
+        mark = GUARD.mark(thumb.item_id)  # marked intimate or distressing: only a blurred copy
+        pixmap = QPixmap.fromImage(thumb.image if mark is None else blurred(thumb.image))
         self.thumb.setText("")
         self.thumb.setPixmap(pixmap)
         self.thumb.setFixedSize(pixmap.width() + 2, pixmap.height() + 2)
-        self.thumb.setToolTip("A thumbnail of the picture; the original is kept untouched.")
+        self.thumb.setToolTip(
+            "A thumbnail of the picture; the original is kept untouched."
+            if mark is None
+            else f"{label_for(*mark)}. Reveal it in the viewer below."
+        )
         return True
 
     def _thumb_placeholder(self, message: str) -> None:

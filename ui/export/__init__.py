@@ -1,0 +1,1 @@
+"""Exhibits and disclosure packs in the window (issue 8)."""

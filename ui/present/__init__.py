@@ -1,0 +1,1 @@
+"""Presentations for court and protective viewing of intimate or distressing pictures."""
