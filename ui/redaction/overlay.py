@@ -10,17 +10,20 @@ from __future__ import annotations
 from typing import cast
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QTextCharFormat
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsRectItem,
     QGraphicsSimpleTextItem,
+    QPlainTextEdit,
     QStyleOptionGraphicsItem,
+    QTextEdit,
     QWidget,
 )
 
-from app.redaction.model import RedactionRow, RedactionState
+from app.redaction.model import RedactionKind, RedactionRow, RedactionState
 from app.redaction.store import reason_label
+from ui.redaction.spans import SpanMap
 
 PROPOSED = QColor("#b3261e")  # a red that reads on white paper and on photos
 PROPOSED_FILL = QColor(179, 38, 30, 38)
@@ -121,6 +124,35 @@ class RedactionBoxItem(QGraphicsRectItem):
             painter.setClipRect(device)
             painter.fillRect(device, QBrush(PROPOSED_HATCH, Qt.BrushStyle.BDiagPattern))
             painter.restore()
+
+
+def mark_text_spans(
+    editor: QTextEdit | QPlainTextEdit,
+    span_map: SpanMap | None,
+    item_id: int | None,
+    rows: list[RedactionRow],
+    show_rejected: bool = False,
+) -> None:
+    """Mark the redacted spans of an item's own text ("text" target) in a text view."""
+    marks: list[QTextEdit.ExtraSelection] = []
+    for r in rows:
+        if r.kind != RedactionKind.SPAN or r.target != "text" or r.item_id != item_id:
+            continue
+        if r.state == RedactionState.REJECTED and not show_rejected:
+            continue
+        if span_map is None or r.start is None or r.end is None:
+            continue
+        where = span_map.to_document(r.start, r.end)
+        if where is None:
+            continue
+        mark = QTextEdit.ExtraSelection()
+        cursor = QTextCursor(editor.document())
+        cursor.setPosition(where[0])
+        cursor.setPosition(where[1], QTextCursor.MoveMode.KeepAnchor)
+        mark.cursor = cursor
+        mark.format = span_format(r.state)
+        marks.append(mark)
+    editor.setExtraSelections(marks)
 
 
 def span_format(state: RedactionState) -> QTextCharFormat:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap, QTextCursor
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -13,16 +13,15 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from app.items import ItemDetail
-from app.redaction.model import RedactionKind, RedactionRow, RedactionState
+from app.redaction.model import RedactionRow
 from ui import display, theme
 from ui.present.guard import GUARD
-from ui.redaction.overlay import span_format
+from ui.redaction.overlay import mark_text_spans
 from ui.redaction.spans import SpanMap, raw_text
 from ui.viewers.common import ProvenanceBar, bold, event_time, muted, rule, selectable
 
@@ -234,22 +233,4 @@ class EmailView(QWidget):
 
     def set_redactions(self, rows: list[RedactionRow], show_rejected: bool = False) -> None:
         """Mark the redacted spans of the body."""
-        marks: list[QTextEdit.ExtraSelection] = []
-        for r in rows:
-            if r.kind != RedactionKind.SPAN or r.target != "text" or r.item_id != self.item_id:
-                continue
-            if r.state == RedactionState.REJECTED and not show_rejected:
-                continue
-            if self._body_map is None or r.start is None or r.end is None:
-                continue
-            where = self._body_map.to_document(r.start, r.end)
-            if where is None:
-                continue
-            mark = QTextEdit.ExtraSelection()
-            cursor = QTextCursor(self.body.document())
-            cursor.setPosition(where[0])
-            cursor.setPosition(where[1], QTextCursor.MoveMode.KeepAnchor)
-            mark.cursor = cursor
-            mark.format = span_format(r.state)
-            marks.append(mark)
-        self.body.setExtraSelections(marks)
+        mark_text_spans(self.body, self._body_map, self.item_id, rows, show_rejected)

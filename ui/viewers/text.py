@@ -7,13 +7,12 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import QLabel, QTextBrowser, QTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from app.items import ItemDetail
-from app.redaction.model import RedactionKind, RedactionRow, RedactionState
+from app.redaction.model import RedactionRow
 from ui import display, theme
-from ui.redaction.overlay import span_format
+from ui.redaction.overlay import mark_text_spans
 from ui.redaction.spans import SpanMap, map_anchor
 from ui.viewers.common import ProvenanceBar, bold, event_label, event_time, muted, selectable
 
@@ -153,22 +152,4 @@ class TextView(QWidget):
 
     def set_redactions(self, rows: list[RedactionRow], show_rejected: bool = False) -> None:
         """Mark the redacted spans of the item's text."""
-        marks: list[QTextEdit.ExtraSelection] = []
-        for r in rows:
-            if r.kind != RedactionKind.SPAN or r.target != "text" or r.item_id != self.item_id:
-                continue
-            if r.state == RedactionState.REJECTED and not show_rejected:
-                continue
-            if self._map is None or r.start is None or r.end is None:
-                continue
-            where = self._map.to_document(r.start, r.end)
-            if where is None:
-                continue
-            mark = QTextEdit.ExtraSelection()
-            cursor = QTextCursor(self.browser.document())
-            cursor.setPosition(where[0])
-            cursor.setPosition(where[1], QTextCursor.MoveMode.KeepAnchor)
-            mark.cursor = cursor
-            mark.format = span_format(r.state)
-            marks.append(mark)
-        self.browser.setExtraSelections(marks)
+        mark_text_spans(self.browser, self._map, self.item_id, rows, show_rejected)
