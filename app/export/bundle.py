@@ -320,7 +320,7 @@ def _description(ctx: _Context, entry: PackEntry) -> str:
 
 def _cover_html(ctx: _Context, total: int, prefix: str) -> str:
     plan = ctx.plan
-    title = plan.options.title or DEFAULT_TITLE
+    title = ctx.scrub(plan.options.title.strip()) or DEFAULT_TITLE  # typed: may hold a name
     made = local(now_us(), ctx.zone, "%d %B %Y, %H:%M %Z")
     exhibits = len(plan.entries)
     subs = sum(1 for e in plan.entries if getattr(e, "parent_ref", ""))

@@ -23,10 +23,14 @@ def _err(line: str) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Build a pack; 0 when verified complete, 1 with the findings otherwise."""
+    """Build a pack; 0 when verified complete, 1 with the findings otherwise.
+
+    Warnings (`plan_warnings`) are printed first; with --check only they are, and the exit
+    code says whether there were any.
+    """
     from app.cli import _element_keys, _filter
     from app.export.pack import ExportRefused, build_pack
-    from app.export.plan import PackOptions
+    from app.export.plan import PackOptions, plan_pack, plan_warnings
     from app.timeline.query import EVERYTHING
 
     with Case.open(args.case) as case:
@@ -50,6 +54,16 @@ def cmd_export(args: argparse.Namespace) -> int:
             initials=args.initials or "",
             name=args.name or "",
         )
+        warnings = plan_warnings(case, plan_pack(case, options))
+        for line in warnings:
+            _out(f"warning: {line}")
+        if args.check:
+            _out(
+                f"{len(warnings)} warning(s): the pack would likely fail verification"
+                if warnings
+                else "no warnings: nothing redacted or protected is left unredacted"
+            )
+            return EXIT_FAILED if warnings else EXIT_OK
         try:
             result = build_pack(case, options, Path(args.out_dir) if args.out_dir else None)
         except ExportRefused as exc:
@@ -141,6 +155,12 @@ def add_commands(sub: argparse._SubParsersAction[Any]) -> None:
         help="also write the sensitive schedule, in a folder beside the pack",
     )
     p.add_argument("--timeline-report", action="store_true", help="add the timeline as a PDF")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="only print the warnings (redacted or protected text left unredacted elsewhere "
+        "in the material) and exit: 0 when there are none, 1 when there are",
+    )
     _add_filters(p, search=True)
     p.set_defaults(func=cmd_export)
 

@@ -561,3 +561,201 @@ def summarise_items(case: Case, item_ids: Sequence[int], zone_name: str) -> list
             )
         )
     return out
+
+
+# -- warnings before building -------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Term:
+    """One forbidden form, the redactions quoting it, and where it is left unredacted."""
+
+    spaced: str  # as the verifier compares: NFKC, casefolded, whitespace collapsed
+    tight: str  # without whitespace, for forms of 4+ characters ("" otherwise)
+    redacted_in: list[str] = field(default_factory=list)  # exhibit refs of its redactions
+    protected: list[str] = field(default_factory=list)  # labels of protected terms spelling it
+    left: Counter[str] = field(default_factory=Counter)  # exhibit ref -> unredacted occurrences
+
+    @property
+    def name(self) -> str:
+        """The form masked as the verifier's findings name it: first and last letter, length."""
+        form = self.tight or self.spaced.replace(" ", "")
+        return f"'{form[0]}…{form[-1]}' ({len(self.spaced)} characters)"
+
+
+def _places(counts: Counter[str]) -> tuple[int, str]:
+    total = sum(counts.values())
+    where = ", ".join(
+        f"{ref} ({n})" for ref, n in sorted(counts.items(), key=lambda kv: ref_key(kv[0]))
+    )
+    return total, where
+
+
+def plan_warnings(case: Case, plan: PackPlan) -> list[str]:
+    """What would make the pack fail verification (or leave a redacted word readable).
+
+    (a) an approved redaction's quote that also occurs unredacted elsewhere in the chosen
+    material; (b) a protected term's spelling that occurs outside every approved redaction.
+    The material is read as the bundle shows it, with its approved redactions applied: an
+    item's text and its email headers, and the page text (or OCR text) of PDFs and images
+    with the words under a box and withheld pages left out. Terms are matched as the verifier
+    matches them (`app.redaction.verify`: NFKC, case-insensitive, whitespace collapsed; also
+    with whitespace removed for forms of 4+ characters).
+
+    A warning never quotes the term: it is named as the verifier names it (first and last
+    letter, length), because these lines go to terminals, logs and screenshots too; the
+    officer finds it from the exhibit references given.
+    """
+    from app.export.render_items import email_headers, item_redactions, load_items, redacted_text
+    from app.redaction.verify import alternation, collapse
+
+    terms: dict[str, _Term] = {}
+
+    def term(text: str) -> _Term | None:
+        spaced = collapse(text)
+        if not spaced:
+            return None
+        found = terms.get(spaced)
+        if found is None:
+            tight = spaced.replace(" ", "")
+            found = terms[spaced] = _Term(spaced, tight if len(tight) >= 4 else "")
+        return found
+
+    ref_of = {i: e.exhibit_ref for e in plan.entries for i in e.item_ids}
+    for item_id, rows in plan.redactions.items():
+        for r in rows:
+            t = term(r.quote) if r.quote.strip() else None
+            if t is not None and ref_of.get(item_id) and ref_of[item_id] not in t.redacted_in:
+                t.redacted_in.append(ref_of[item_id])
+    for pt in protected_terms(case):
+        for spelling in pt.spellings:
+            t = term(spelling)
+            if t is not None and pt.label not in t.protected:
+                t.protected.append(pt.label)
+    if not terms or not plan.entries:
+        return []
+    spaced_re = alternation(t.spaced for t in terms.values())
+    tight_re = alternation(t.tight for t in terms.values() if t.tight)
+    by_spaced = {t.spaced: t for t in terms.values()}
+    by_tight = {t.tight: t for t in terms.values() if t.tight}
+    within: dict[str, list[_Term]] = {}  # a matched form -> every term it holds (nested ones)
+
+    def inside(form: str) -> list[_Term]:
+        held = within.get(form)
+        if held is None:
+            held = within[form] = [
+                t for t in terms.values() if t.spaced in form or (t.tight and t.tight in form)
+            ]
+        return held
+
+    def scan(text: str, ref: str) -> None:
+        if not text:
+            return
+        spaced = collapse(text)
+        tight = spaced.replace(" ", "")
+        hit: set[str] = set()
+        if spaced_re is not None:
+            hit.update(m.group() for m in spaced_re.finditer(spaced))
+        if tight_re is not None:
+            hit.update(m.group() for m in tight_re.finditer(tight))
+        if not hit:
+            return
+        seen: set[str] = set()
+        for form in hit:
+            for t in inside(form):
+                if t.spaced in seen:
+                    continue
+                seen.add(t.spaced)
+                n = tight.count(t.tight) if t.tight else spaced.count(t.spaced)
+                if n:
+                    t.left[ref] += n
+
+    items = load_items(case, plan.item_ids)
+    paged: list[int] = []
+    for item_id, it in items.items():
+        ref = ref_of.get(item_id, "")
+        red = item_redactions(plan.redactions.get(item_id, ()))
+        if red.whole:
+            continue
+        if it.kind in ("image", "document"):
+            paged.append(item_id)
+            continue
+        scan(redacted_text(it, red), ref)
+        if it.kind == "email":
+            for _name, value in email_headers(it, red):
+                scan(value, ref)
+    with case.read() as s:
+        cur = raw_cursor(s)
+        try:
+            pages: dict[tuple[int, int], tuple[str, str, Any]] = {}
+            for start in range(0, len(paged), 20_000):
+                for item_id, number, origin, text, words in cur.execute(
+                    "SELECT item_id, number, origin, text, words FROM pages "
+                    "WHERE item_id IN (SELECT value FROM json_each(?))",
+                    (_json(paged[start : start + 20_000]),),
+                ):
+                    key = (item_id, number)
+                    had = pages.get(key)
+                    better = bool(text) and (not had or not had[1] or origin == "text")
+                    if had is None or better:  # the file's own text before OCR, if any
+                        pages[key] = (origin, text or "", words)
+        finally:
+            cur.close()
+    for (item_id, number), (_origin, text, words) in sorted(pages.items()):
+        red = item_redactions(plan.redactions.get(item_id, ()))
+        if number in red.whole_pages:
+            continue
+        boxes = [m.box for m in red.regions.get(number, ())]
+        if boxes:
+            text = _unboxed(words, boxes, text)
+        scan(text, ref_of.get(item_id, ""))
+
+    out: list[str] = []
+    for t in sorted(terms.values(), key=lambda t: (t.redacted_in == [], t.spaced)):
+        if not t.left:
+            continue
+        total, where = _places(t.left)
+        if t.redacted_in:
+            refs = ", ".join(sorted(t.redacted_in, key=ref_key))
+            out.append(
+                f"{t.name} is redacted in {refs} but appears unredacted in "
+                f"{total} other place{'' if total == 1 else 's'}: {where}"
+            )
+        else:
+            labels = ", ".join(_safe_label(label, by_spaced, by_tight) for label in t.protected)
+            out.append(
+                f"protected term {labels}: {t.name} appears unredacted in "
+                f"{total} place{'' if total == 1 else 's'}: {where}"
+            )
+    if out:
+        log.info("pack plan: %d warnings before building", len(out))
+    return out
+
+
+def _safe_label(label: str, by_spaced: dict[str, _Term], by_tight: dict[str, _Term]) -> str:
+    """A protected term's label, unless the label itself holds a forbidden form."""
+    from app.redaction.verify import collapse
+
+    spaced = collapse(label)
+    tight = spaced.replace(" ", "")
+    if any(form in spaced for form in by_spaced) or any(form in tight for form in by_tight):
+        return "(label withheld)"
+    return f"'{label}'"
+
+
+def _unboxed(words: Any, boxes: Sequence[tuple[float, float, float, float]], text: str) -> str:
+    """A page's words joined, leaving out each word whose centre lies in a box."""
+    if isinstance(words, str):
+        try:
+            words = json.loads(words or "[]")
+        except ValueError:
+            return text
+    if not isinstance(words, list) or not words:
+        return text
+    kept = []
+    for w in words:
+        x0, y0, x1, y1, word = float(w[0]), float(w[1]), float(w[2]), float(w[3]), str(w[4])
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        if not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes):
+            kept.append(word)
+    return " ".join(kept)

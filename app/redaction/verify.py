@@ -88,7 +88,8 @@ def ensure_clean(findings: Sequence[Finding]) -> None:
 # --- forbidden terms --------------------------------------------------------------------
 
 
-def _collapse(text: str) -> str:
+def collapse(text: str) -> str:
+    """Text as forbidden terms are matched: NFKC, case-folded, whitespace collapsed."""
     # NFKC first: extracted PDF text may carry ligatures (ﬁ) or Arabic presentation forms
     # that are the same words as the forbidden term in another code point.
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
@@ -108,14 +109,14 @@ class _Matcher:
     def __init__(self, forbidden: Iterable[str]) -> None:
         self.needles: list[_Needle] = []
         for n, term in enumerate(forbidden, 1):
-            spaced = _collapse(term)
+            spaced = collapse(term)
             if not spaced:
                 continue
             tight = spaced.replace(" ", "")
             name = f'term {n} ("{tight[0]}…{tight[-1]}", {len(spaced)} characters)'
             self.needles.append(_Needle(n, spaced, tight if len(tight) >= 4 else "", name))
-        self._spaced = _alternation(n.spaced for n in self.needles)
-        self._tight = _alternation(n.tight for n in self.needles if n.tight)
+        self._spaced = alternation(n.spaced for n in self.needles)
+        self._tight = alternation(n.tight for n in self.needles if n.tight)
 
     def __bool__(self) -> bool:
         return bool(self.needles)
@@ -124,7 +125,7 @@ class _Matcher:
         """The terms found in `text` (case-insensitive, whitespace collapsed or removed)."""
         if not self.needles or not text:
             return []
-        spaced = _collapse(text)
+        spaced = collapse(text)
         found = {m.group() for m in self._spaced.finditer(spaced)} if self._spaced else set()
         tight: set[str] = set()
         if self._tight:
@@ -134,7 +135,7 @@ class _Matcher:
         return [n for n in self.needles if n.spaced in found or (n.tight and n.tight in tight)]
 
 
-def _alternation(forms: Iterable[str]) -> re.Pattern[str] | None:
+def alternation(forms: Iterable[str]) -> re.Pattern[str] | None:
     """One pattern matching any of the forms, factored as a trie so it fails fast."""
     trie: dict[str, Any] = {}
     for form in set(forms):

@@ -17,6 +17,7 @@ from app import audit
 from app.case import Case
 from app.export.exhibits import exhibits, lock_exhibits
 from app.ingest.job import import_paths
+from app.items import item_detail
 from app.redaction.model import RedactionDraft, RedactionKind, RedactionState
 from app.redaction.ops import AddRedactions, ReviewRedactions
 from app.redaction.store import DEFAULT_SET, reasons
@@ -250,6 +251,55 @@ def test_a_proposed_redaction_blocks_the_export_until_reviewed(
     redacted = dialog.tree.topLevelItem(1)
     assert redacted is not None
     assert redacted.text(4) == "redacted"
+    dialog.reject()
+
+
+def test_a_term_left_unredacted_elsewhere_is_warned_of_without_blocking(
+    qtbot: QtBot, win: MainWindow, tmp_path: Path
+) -> None:
+    w = win
+    ids = _select_rows(w, [0, 1])
+    case = _case(w)
+    text = item_detail(case, ids[0]).text
+    at = text.index("flat")  # every note says "Seen near the flat at …"
+    draft = RedactionDraft(
+        ids[0], RedactionKind.SPAN, "ADDR", target="text", start=at, end=at + 4, quote="flat"
+    )
+    AddRedactions(DEFAULT_SET, (draft,), approve=True).apply(case)
+    dialog = _open_preview(qtbot, w)
+    assert not dialog.unreviewed
+    assert dialog.leaks.isVisibleTo(dialog)
+    assert not dialog.warning.isVisibleTo(dialog)
+    assert "1 redacted or protected term is left unredacted" in dialog.leak_title.text()
+    assert dialog.leak_list.count() == 1
+    line = dialog.leak_list.item(0).text()
+    assert "'f…t' (4 characters) is redacted in EX/" in line
+    assert "1 other place" in line
+    assert "flat" not in line.casefold()
+    # A warning, not a refusal: the officer may export and read the verifier's findings.
+    assert dialog.can_export
+    assert dialog.export_button.isEnabled()
+    assert "verification will fail" in dialog.export_button.toolTip()
+    dialog.grab().save(str(tmp_path / "export-dialog-warnings.png"))
+
+    # Only the first note chosen: the other "flat" is not in the pack, no warning.
+    _select_rows(w, [0])
+    dialog.reject()
+    w.export.dialog = None
+    dialog = _open_preview(qtbot, w)
+    assert not dialog.warnings
+    assert not dialog.leaks.isVisibleTo(dialog)
+    dialog.reject()
+
+
+def test_the_cover_title_goes_into_the_options(qtbot: QtBot, win: MainWindow) -> None:
+    w = win
+    _select_rows(w, [0])
+    dialog = _open_preview(qtbot, w)
+    assert dialog.options().title == ""  # the bundle's own default title
+    assert dialog.title.placeholderText() == "Disclosure bundle"
+    qtbot.keyClicks(dialog.title, "R v Example  - defence ")
+    assert dialog.options().title == "R v Example - defence"
     dialog.reject()
 
 

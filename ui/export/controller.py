@@ -74,16 +74,19 @@ class Preview:
     plan: PackPlan
     unreviewed: list[RedactionRow]
     summaries: dict[int, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # what would fail verification
 
 
 def read_preview(case: Case, options: PackOptions, zone_name: str) -> Preview:
-    """Plan the pack and find the redactions still to review (slow: not on the GUI thread)."""
-    from app.export.plan import plan_pack, unreviewed
+    """Plan the pack, find the redactions still to review and what would fail verification
+    (slow: not on the GUI thread)."""
+    from app.export.plan import plan_pack, plan_warnings, unreviewed
 
     plan = plan_pack(case, options)
     waiting = unreviewed(case, plan)
     ids = sorted({r.item_id for r in waiting})[:200]
-    return Preview(plan, list(waiting), read_summaries(case, ids, zone_name))
+    summaries = read_summaries(case, ids, zone_name)
+    return Preview(plan, list(waiting), summaries, plan_warnings(case, plan))
 
 
 class ExportController(QObject):
@@ -494,7 +497,12 @@ class ExportController(QObject):
         if isinstance(preview, Preview):
             plan = preview.plan
             dialog.show_preview(
-                plan.entries, preview.unreviewed, preview.summaries, plan.zone, len(plan.left_out)
+                plan.entries,
+                preview.unreviewed,
+                preview.summaries,
+                plan.zone,
+                len(plan.left_out),
+                warnings=preview.warnings,
             )
 
     def _preview_failed(self, case: Case, dialog: ExportDialog, seq: int, exc: object) -> None:

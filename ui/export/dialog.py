@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import EvidenceError
+from app.export.bundle import DEFAULT_TITLE
 from app.export.exhibits import ExhibitRow, check_initials
 from app.export.plan import PackEntry, PackOptions
 from app.jobs import Progress
@@ -110,6 +111,7 @@ class ExportDialog(QDialog):
         self.choices = choices
         self.entries: list[PackEntry] = []
         self.unreviewed: list[RedactionRow] = []
+        self.warnings: list[str] = []  # what would fail verification (does not block)
         self._pending = True
         self._running = False
         self._problem = ""
@@ -124,6 +126,7 @@ class ExportDialog(QDialog):
         right = QVBoxLayout()
         right.addWidget(self._build_preview(), 1)
         right.addWidget(self._build_warning())
+        right.addWidget(self._build_leaks())
         columns = QHBoxLayout()
         columns.addLayout(left, 2)
         columns.addLayout(right, 3)
@@ -265,6 +268,14 @@ class ExportDialog(QDialog):
         self.bates.setAccessibleName("Page number prefix")
         self.bates.setPlaceholderText("e.g. DISC (pages DISC-000001…)")
         self.bates.setToolTip("Stamped before the running page number on every page")
+        self.title = QLineEdit()
+        self.title.setObjectName("export-title")
+        self.title.setAccessibleName("Cover title")
+        self.title.setPlaceholderText(DEFAULT_TITLE)
+        self.title.setToolTip(
+            f"Shown on the cover under the case name (empty: “{DEFAULT_TITLE}”); a redacted "
+            "or protected name typed here is masked"
+        )
         self.initials = QLineEdit(c.initials)
         self.initials.setObjectName("export-initials")
         self.initials.setAccessibleName("Officer initials")
@@ -298,6 +309,7 @@ class ExportDialog(QDialog):
         form = QFormLayout(box)
         form.addRow("&Redaction set", self.set_box)
         form.addRow("Display &zone", self.zone_box)
+        form.addRow("Cover title", self.title)
         form.addRow("&Page prefix", self.bates)
         form.addRow("Officer &initials", self.initials)
         form.addRow("Include", options)
@@ -382,6 +394,29 @@ class ExportDialog(QDialog):
         self.warning = box
         return box
 
+    def _build_leaks(self) -> QFrame:
+        """The calm amber box of terms left unredacted elsewhere (warns, never blocks)."""
+        box = QFrame()
+        box.setObjectName("export-leaks")
+        box.setFrameShape(QFrame.Shape.StyledPanel)
+        self.leak_title = QLabel()
+        self.leak_title.setObjectName("export-leaks-title")
+        self.leak_title.setWordWrap(True)
+        _tinted(self.leak_title, theme.amber())
+        self.leak_list = QListWidget()
+        self.leak_list.setObjectName("export-leak-list")
+        self.leak_list.setAccessibleName("Terms left unredacted elsewhere")
+        self.leak_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.leak_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.leak_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.leak_list.setFixedHeight(self.leak_list.fontMetrics().height() * 4 + 8)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.leak_title)
+        layout.addWidget(self.leak_list)
+        box.hide()
+        self.leaks = box
+        return box
+
     # -- options --------------------------------------------------------------------------
 
     @property
@@ -448,6 +483,7 @@ class ExportDialog(QDialog):
             include_natives=self.natives.isChecked(),
             include_sensitive_schedule=self.sensitive.isChecked(),
             timeline_report=self.report.isChecked(),
+            title=" ".join(self.title.text().split()),
             initials=initials,
             **material,  # type: ignore[arg-type]
         )
@@ -508,10 +544,12 @@ class ExportDialog(QDialog):
         self._problem = text
         self.entries = []
         self.unreviewed = []
+        self.warnings = []
         self.tree.clear()
         self.summary.setText(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."))
         _tinted(self.summary, theme.amber())
         self.warning.hide()
+        self.leaks.hide()
         self._update_buttons()
 
     def show_preview(
@@ -521,8 +559,11 @@ class ExportDialog(QDialog):
         summaries: Mapping[int, str],
         zone_name: str,
         left_out: int = 0,
+        *,
+        warnings: Sequence[str] = (),
     ) -> None:
-        """Show the plan's entries and the redactions that still wait for review."""
+        """Show the plan's entries, the redactions that still wait for review and the
+        warnings of what would fail verification."""
         if self._timer.isActive():
             return  # an option changed since this was asked for: a newer one comes
         self._pending = False
@@ -565,6 +606,7 @@ class ExportDialog(QDialog):
         self.summary.setText(" · ".join(parts) + ".")
         _tinted(self.summary, self.palette().color(self.foregroundRole()))
         self._show_unreviewed(unreviewed, summaries)
+        self._show_leaks(warnings)
         self._update_buttons()
 
     def _show_unreviewed(self, rows: Sequence[RedactionRow], summaries: Mapping[int, str]) -> None:
@@ -590,6 +632,29 @@ class ExportDialog(QDialog):
             self.warning_list.addItem(more)
         self.warning.show()
 
+    def _show_leaks(self, warnings: Sequence[str]) -> None:
+        self.warnings = list(warnings)
+        self.leak_list.clear()
+        if not warnings:
+            self.leaks.hide()
+            return
+        n = len(warnings)
+        self.leak_title.setText(
+            f"⚠ {display.plural(n, 'redacted or protected term')} "
+            f"{'is' if n == 1 else 'are'} left unredacted elsewhere in this material: "
+            "the pack will fail verification unless you redact those places too. "
+            "Export stays open so you can see the verifier's findings."
+        )
+        for text in warnings[:WARNING_ROWS]:
+            item = QListWidgetItem(text[:1].upper() + text[1:])
+            item.setToolTip(item.text())
+            self.leak_list.addItem(item)
+        if n > WARNING_ROWS:
+            more = QListWidgetItem(f"… and {n - WARNING_ROWS} more")
+            more.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.leak_list.addItem(more)
+        self.leaks.show()
+
     def _open_log(self) -> None:
         if self.unreviewed:
             self.open_log_requested.emit(
@@ -613,6 +678,10 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(self.can_export)
         if self.unreviewed and not self._running:
             self.export_button.setToolTip("Review the proposed redactions first")
+        elif self.warnings and not self._running:
+            self.export_button.setToolTip(
+                "Build the pack (Enter): its verification will fail on the terms warned of"
+            )
         else:
             self.export_button.setToolTip("Build the pack in the background (Enter)")
 
@@ -652,6 +721,7 @@ class ExportDialog(QDialog):
             self.element_list,
             self.set_box,
             self.zone_box,
+            self.title,
             self.bates,
             self.initials,
             self.natives,
