@@ -335,13 +335,16 @@ def _print_days(days: Sequence[DayCount], display: str, *, csv: bool) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from app.verify import verify_case
+    from app.verify import record_verification, verify_case
 
+    # Verified read-only (another process may hold the case), then recorded in the chain
+    # under a brief write lock when nobody else holds it.
     with Case.open(args.case, readonly=True) as case:
         try:
             report = verify_case(case, progress=_progress_for_tty())
         finally:
             _end_progress()
+        record_verification(case, report)
     chain = report.chain
     assert chain is not None
     if report.ok:
@@ -349,9 +352,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
             f"verified: {report.originals} originals match their SHA-256; audit chain of "
             f"{chain.entries} entries intact; head {chain.head}"
         )
+        print(f"verification {report.recorded}")
         return EXIT_OK
     for p in report.problems:
         print(f"FAILED: {p}")
+    print(f"verification {report.recorded}")
     _err(f"verification failed: {report.problems[0]}")
     return EXIT_INTEGRITY
 

@@ -37,6 +37,9 @@ PDF_MAX_OBJECTS_SCANNED = 2_000_000
 MAX_CHAT_BYTES = 512 * 1024 * 1024
 #: Bytes of a plain text file indexed.
 MAX_TEXT_BYTES = 64 * 1024 * 1024
+#: Characters of one line of a line-based text file (plain text, WhatsApp chats); a longer
+#: line is cut there, with a warning. Real chat lines are a few thousand at most.
+MAX_LINE_CHARS = 1024 * 1024
 #: JSON nested deeper than Python's recursion limit (about 1,000 levels) is refused as
 #: corrupt; real exports nest fewer than 20 levels.
 #: MIME parts nested in one email.

@@ -1,15 +1,19 @@
-"""`verify`: re-hash every original and walk the audit chain."""
+"""`verify`: re-hash every original and walk the audit chain, and record that it was done."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from app import audit
 from app.case import Case
+from app.errors import CaseLocked
 from app.jobs import CancelToken, ProgressCallback, ThrottledProgress
 from app.store.schema import Item, Source
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -19,6 +23,8 @@ class VerifyReport:
     originals: int = 0
     problems: list[str] = field(default_factory=list)
     chain: audit.ChainReport | None = None
+    #: How the verification was recorded in the audit chain ("" until `record_verification`).
+    recorded: str = ""
 
     @property
     def ok(self) -> bool:
@@ -55,3 +61,45 @@ def verify_case(
             report.problems.append(f"audit log broken: {report.chain.reason}")
     tick(report.originals, report.originals, "Verification finished", force=True)
     return report
+
+
+#: Audit action of a verification.
+VERIFY_ACTION = "case.verify"
+RECORDED = "recorded in the audit log"
+NOT_RECORDED_ELSEWHERE = "not recorded: case open elsewhere"
+
+
+def verification_payload(report: VerifyReport) -> dict[str, object]:
+    """The audit payload of a verification: its result and the chain head it checked."""
+    chain = report.chain
+    return {
+        "result": "intact" if report.ok else "problems",
+        "originals": report.originals,
+        "problems": report.problems[:20],
+        "problem_count": len(report.problems),
+        "chain_entries": chain.entries if chain is not None else 0,
+        "chain_head": chain.head if chain is not None else "",
+    }
+
+
+def record_verification(case: Case, report: VerifyReport) -> str:
+    """Append a `case.verify` entry for `report`; returns (and stores) what happened.
+
+    A case open for writing records it at once. A read-only case takes the write lock
+    briefly to record it, and when another process holds the case, it is not recorded.
+    """
+    payload = verification_payload(report)
+    if case.readonly:
+        try:
+            writer = Case.open(case.folder)
+        except CaseLocked:
+            report.recorded = NOT_RECORDED_ELSEWHERE
+            return report.recorded
+        with writer, writer.write() as s:
+            writer.audit(s, VERIFY_ACTION, payload)
+    else:
+        with case.write() as s:
+            case.audit(s, VERIFY_ACTION, payload)
+    log.info("verification of %s recorded (head %s)", case.name, payload["chain_head"])
+    report.recorded = RECORDED
+    return report.recorded

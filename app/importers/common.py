@@ -26,6 +26,46 @@ def file_time_events(probe: Probe) -> list[EventDraft]:
     ]
 
 
+def clip_long_lines(text: str, limit: int) -> tuple[str, list[tuple[int, int]]]:
+    """`text` with every line longer than `limit` characters cut to `limit`.
+
+    Also returns (line number, length) of each line cut. Costs one short `rfind` per `limit`
+    characters when no line is long, so normal files pay nothing noticeable.
+    """
+    if len(text) <= limit:
+        return text, []
+    cut: list[tuple[int, int]] = []
+    pieces: list[str] = []
+    kept = 0  # text[:kept] is already in pieces
+    pos = 0  # every line starting before pos is at most `limit` long
+    while len(text) - pos > limit:
+        nl = text.rfind("\n", pos, pos + limit + 1)
+        if nl >= 0:
+            pos = nl + 1
+            continue
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        cut.append((text.count("\n", 0, pos) + 1, end - pos))
+        pieces.append(text[kept : pos + limit])
+        kept = pos = end
+    if not cut:
+        return text, []
+    pieces.append(text[kept:])
+    return "".join(pieces), cut
+
+
+def long_line_warnings(label: str, cut: list[tuple[int, int]], limit: int) -> list[str]:
+    """Warnings naming the file and the limit for the lines `clip_long_lines` cut."""
+    said = [
+        f"{label}: line {line} is {length:,} characters long, over the limit of {limit:,} "
+        f"characters a line: only its first {limit:,} were read"
+        for line, length in cut[:10]
+    ]
+    if len(cut) > 10:
+        said.append(f"{label}: {len(cut) - 10} more lines over the line-length limit were cut")
+    return said
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode text of unknown encoding; returns (text, encoding used).
 

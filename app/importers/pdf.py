@@ -329,7 +329,10 @@ class _Reader:
         if count == 0:
             sink.warn("no page could be read from the PDF")
         if count > MAX_PAGES:
-            sink.warn(f"the PDF has {count} pages: only the first {MAX_PAGES} were read")
+            sink.warn(
+                f"{self.probe.name}: the PDF has {count:,} pages, over the limit of "
+                f"{MAX_PAGES:,} pages: only the first {MAX_PAGES:,} were read"
+            )
             count = MAX_PAGES
         flags = pm.TEXTFLAGS_TEXT
         without_text: list[int] = []
@@ -599,14 +602,23 @@ class _Reader:
         The byte scan sees every object outside compressed object streams; a hit there is
         confirmed object by object, and object streams are searched once decompressed.
         """
-        found = False
+        found = scanned = False
         try:
             if self.raw.javascript_token:
+                scanned = True
                 found = self._objects_have_javascript()
             elif _has_object_streams(self.doc):
+                scanned = True
                 found = self._object_streams_have_javascript()
         except Exception as exc:  # noqa: BLE001 - MuPDF raises many types on bad input
             self.sink.warn(f"objects not all checked for JavaScript: {exc}")
+        objects = self.doc.xref_length()
+        if scanned and not found and objects > MAX_OBJECTS_SCANNED:
+            self.sink.warn(
+                f"{self.probe.name}: the PDF has {objects:,} objects, over the limit of "
+                f"{MAX_OBJECTS_SCANNED:,} objects scanned: those beyond it were not checked "
+                "for JavaScript"
+            )
         self.meta["javascript"] = found
         if found:
             self.sink.warn("the PDF contains JavaScript (not run)")

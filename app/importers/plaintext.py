@@ -6,10 +6,16 @@ from typing import ClassVar
 
 from app import limits
 from app.importers.base import ImportContext, Probe, Sink
-from app.importers.common import decode_text, file_time_events
+from app.importers.common import (
+    clip_long_lines,
+    decode_text,
+    file_time_events,
+    long_line_warnings,
+)
 from app.model import ItemDraft, ItemKind
 
 MAX_TEXT_BYTES = limits.MAX_TEXT_BYTES
+MAX_LINE_CHARS = limits.MAX_LINE_CHARS
 
 
 class PlainTextImporter:
@@ -34,6 +40,9 @@ class PlainTextImporter:
         sink.decide("encoding", encoding)
         if encoding == "cp1252":
             sink.warn("not valid UTF-8: read as Windows-1252")
+        text, cut = clip_long_lines(text, MAX_LINE_CHARS)
+        for warning in long_line_warnings(probe.name, cut, MAX_LINE_CHARS):
+            sink.warn(warning)
         sink.add_item(
             ItemDraft(
                 kind=ItemKind.TEXT,

@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 from app import limits
 from app.errors import NeedsDecision, WrongFormat
 from app.importers.base import ImportContext, Probe, Sink
-from app.importers.common import decode_text, participant
+from app.importers.common import clip_long_lines, decode_text, long_line_warnings, participant
 from app.model import Confidence, EventDraft, ItemDraft, ItemKind, ParticipantDraft
 from app.timeline.clock import aware_to_us, local_event, zone
 
 log = logging.getLogger(__name__)
 
 MAX_CHAT_BYTES = limits.MAX_CHAT_BYTES
+MAX_LINE_CHARS = limits.MAX_LINE_CHARS
 MAX_LINE_WARNINGS = 50
 SNIFF_LINES = 20
 
@@ -366,6 +367,7 @@ def _read_chat(
     text = text.removeprefix("\ufeff")
     if "\r" in text:
         text = text.replace("\r\n", "\n")
+    text, cut = clip_long_lines(text, MAX_LINE_CHARS)
     order = _date_order(text, label, ctx)  # may raise, before any output
     zone_name = ctx.options.zone
     tz = zone(zone_name)
@@ -379,6 +381,8 @@ def _read_chat(
         sink.warn(f"chat longer than {MAX_CHAT_BYTES} bytes: only the start was read")
     if encoding == "cp1252":
         sink.warn("not valid UTF-8: read as Windows-1252")
+    for warning in long_line_warnings(label, cut, MAX_LINE_CHARS):
+        sink.warn(warning)
     if order.warning:
         sink.warn(order.warning)
 

@@ -573,7 +573,10 @@ def test_page_limit_warns_and_stops(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     item = document(sink)
     assert [p.text for p in item.pages] == ["one\n", "two\n"]
     assert item.meta["page_count"] == 3
-    assert "the PDF has 3 pages: only the first 2 were read" in sink.warnings
+    assert (
+        "long.pdf: the PDF has 3 pages, over the limit of 2 pages: only the first 2 were read"
+        in sink.warnings
+    )
 
 
 def test_word_and_attachment_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
