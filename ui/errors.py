@@ -48,6 +48,34 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str = "Threadl
     box.open()
 
 
+def offer_read_only(
+    parent: QWidget | None,
+    exc: CaseLocked,
+    open_read_only: Callable[[], object],
+    title: str = "Open case",
+) -> QMessageBox:
+    """Say who holds a case and offer to open it read-only (or cancel); does not block."""
+    box = QMessageBox(parent)
+    box.setObjectName("case-locked")
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(title)
+    box.setText(f"{exc}.")
+    box.setInformativeText(
+        "Only one window at a time can change a case. Open it read-only to read, search "
+        "and verify it; importing, tagging, redacting, exhibits and presentations stay off "
+        "until it is closed there."
+    )
+    read_only = box.addButton("Open &read-only", QMessageBox.ButtonRole.AcceptRole)
+    read_only.setObjectName("open-read-only")
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(read_only)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    read_only.clicked.connect(open_read_only)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
+
+
 class ExceptionHook:
     """`sys.excepthook` for the window: log every unexpected error, show at most one box."""
 

@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from app import items
 from app.case import Case
-from app.errors import EvidenceError
+from app.errors import CaseLocked, EvidenceError
 from app.importers.base import ImportOptions
 from app.ingest.job import FileResult, ImportReport
 from app.jobs import CancelToken, Progress, ProgressCallback
@@ -56,13 +56,13 @@ from app.ops import Changes
 from app.people import participants
 from app.timeline.activity import DayCount, HeatMap, activity_per_day, heat_map
 from app.timeline.query import EVERYTHING, TimelineFilter
-from app.verify import VerifyReport
+from app.verify import RECORDED, VerifyReport
 from ui import display
 from ui.dialogs.ask import DateOrderDialog, PasswordDialog
 from ui.dialogs.import_options import ImportOptionsDialog
 from ui.dialogs.import_summary import ImportSummary, date_example
 from ui.dialogs.shortcuts import ShortcutsDialog, shortcut_text
-from ui.errors import show_error
+from ui.errors import offer_read_only, show_error
 from ui.export.controller import ExportController
 from ui.models import AuditModel, SourcesModel, TimelineModel
 from ui.models.timeline import PAGE_SIZE
@@ -80,6 +80,7 @@ from ui.ocr import (
 from ui.present.controller import PresentController
 from ui.redaction.controller import RedactionController
 from ui.settings import SettingsStore, UiSettings
+from ui.tagging.chips import chips_width
 from ui.tagging.controller import TaggerController
 from ui.viewers.common import qimage
 from ui.viewers.image import MAX_SIDE
@@ -105,7 +106,12 @@ CANCEL_TEXT = {
 AUDIT_ROWS = 500
 THUMB_CACHE = 32  # thumbnails kept in memory; the rest are on disk in derived/thumbnails
 ASKABLE = ("date_order", "password")  # the ImportOptions fields the window can ask about
-DETAILS_WIDTH = 480  # the details dock's first width: room for a chat or a picture
+DETAILS_WIDTH = 480  # the details dock's widest first width: room for a chat or a picture
+DETAILS_MIN_FIRST = 360  # ... and its narrowest, in a small window
+DETAILS_SHARE = 0.28  # the share of the window's width the right docks start with
+SOURCES_MIN_WIDTH = 160  # the sources dock, at least: a name still reads beside its badge
+SOURCES_WIDTH = 190  # the sources dock's first width
+TAG_CHIPS_SHOWN = 3  # the timeline's Tags column is wide enough for this many chips
 FIND_SPAN = 500  # timeline rows read after an item's time when looking for its event
 HEAT_MIN_WIDTH = 380  # the heat map dock's canvas, at least
 
@@ -315,6 +321,9 @@ class MainWindow(QMainWindow):
         self.present = PresentController(self)
         # Exhibits and disclosure packs: the Exhibits dock, the Export menu and dialog.
         self.export = ExportController(self)
+        self._fit_timeline_columns()
+        self.timeline_model.modelReset.connect(self._show_timeline_columns)
+        self.timeline_model.dataChanged.connect(lambda *_: self._show_timeline_columns())
         self.timeline_pane.filters.changed.connect(self.apply_filters)
         self.timeline_pane.zone_mode_changed.connect(self._zone_mode_changed)
         self.activity_strip = self.timeline_pane.activity
@@ -339,6 +348,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(self.settings.geometry)
         if self.settings.window_state:
             self.restoreState(self.settings.window_state)
+        else:
+            self.fit_docks()
         self._show_case_ui(False)
         self._update_title()
         self._update_enabled()
@@ -355,6 +366,7 @@ class MainWindow(QMainWindow):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(SourcesModel.NAME, QHeaderView.ResizeMode.Stretch)
         self.sources_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.sources_view.setMinimumWidth(SOURCES_MIN_WIDTH)
         set_widths(
             self.sources_view,
             {
@@ -417,12 +429,51 @@ class MainWindow(QMainWindow):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             self.tabifyDockWidget(self.details_dock, dock)
             dock.hide()
+        self.resizeDocks([self.audit_dock], [11 * fm.height()], Qt.Orientation.Vertical)
+
+    def fit_docks(self) -> None:
+        """The docks' first sizes for this window: the sources narrow, the details and tagger
+        about a quarter of the width, the audit log a few rows, the timeline (its text above
+        all) the rest."""
+        right = round(self.width() * DETAILS_SHARE)
+        right = min(max(right, DETAILS_MIN_FIRST), DETAILS_WIDTH)
         self.resizeDocks(
             [self.sources_dock, self.details_dock],
-            [66 * char, max(54 * char, DETAILS_WIDTH)],
+            [SOURCES_WIDTH, right],
             Qt.Orientation.Horizontal,
         )
-        self.resizeDocks([self.audit_dock], [11 * fm.height()], Qt.Orientation.Vertical)
+        line = self.fontMetrics().height()
+        audit = min(11 * line, round(self.height() * 0.17))
+        self.resizeDocks([self.audit_dock], [audit], Qt.Orientation.Vertical)
+        tagger = self.tagger.tagger_dock
+        if self.dockWidgetArea(tagger) == self.dockWidgetArea(self.details_dock):
+            # The item being read gets a little more height than the tagger below it.
+            self.resizeDocks([self.details_dock, tagger], [55, 45], Qt.Orientation.Vertical)
+
+    def _fit_timeline_columns(self) -> None:
+        """Each timeline column as wide as what it shows, so the text column gets the rest."""
+        table = self.timeline_pane.table
+        fm = table.fontMetrics()
+        char = fm.averageCharWidth()
+        pad = 2 * char  # the cell's margins, and a little air
+        set_widths(
+            table,
+            {
+                TimelineModel.TIME: fm.horizontalAdvance("≈ 2024-03-05 14:03:22 BST") + pad,
+                # The platform badge, then the start of the source's name (elided).
+                TimelineModel.SOURCE: fm.height() + 16 * char,
+                TimelineModel.FROM: 14 * char,
+                TimelineModel.TAGS: chips_width(fm, TAG_CHIPS_SHOWN),
+                TimelineModel.EXHIBIT: fm.horizontalAdvance("LB/12/3") + pad,
+            },
+        )
+        self._show_timeline_columns()
+
+    def _show_timeline_columns(self) -> None:
+        """Tags show once the case has charges, Exhibit once it has exhibits."""
+        table = self.timeline_pane.table
+        table.setColumnHidden(TimelineModel.TAGS, not self.timeline_model.tagging)
+        table.setColumnHidden(TimelineModel.EXHIBIT, not self.export.rows)
 
     def _dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -683,10 +734,30 @@ class MainWindow(QMainWindow):
             return True
         try:
             case = Case.open(path)
+        except CaseLocked as exc:
+            # Another window or process is writing to it: offer to read it beside them.
+            box = offer_read_only(self, exc, lambda: self.open_case_read_only(path))
+            self._dialogs["case-locked"] = box
+            box.destroyed.connect(lambda: self._dialogs.pop("case-locked", None))
+            return False
         except EvidenceError as exc:
             show_error(self, exc, "Open case")
             return False
         self.set_case(case)
+        return True
+
+    def open_case_read_only(self, path: str) -> bool:
+        """Open the case at `path` without the write lock: every editing action is off."""
+        self._dialogs.pop("case-locked", None)
+        try:
+            case = Case.open(path, readonly=True)
+        except EvidenceError as exc:
+            show_error(self, exc, "Open case")
+            return False
+        self.set_case(case)
+        self.statusBar().showMessage(
+            f"{case.name} is open read-only: it is open for changes elsewhere.", 10_000
+        )
         return True
 
     def open_demo(self) -> None:
@@ -803,19 +874,21 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(APP_NAME)
             self.case_label.setText("No case open")
         else:
-            self.setWindowTitle(f"{self.case.name}[*] — {APP_NAME}")
-            self.case_label.setText(self.case.name)
+            name = f"{self.case.name} (read-only)" if self.case.readonly else self.case.name
+            self.setWindowTitle(f"{name}[*] — {APP_NAME}")
+            self.case_label.setText(name)
             self.case_label.setToolTip(str(self.case.folder))
 
     def _update_enabled(self) -> None:
         acts = self.actions_by_name
         has_case = self.case is not None
+        writable = self.case is not None and not self.case.readonly
         busy = self.job is not None
         for name in ("import_files", "import_folder"):
-            acts[name].setEnabled(has_case)
+            acts[name].setEnabled(writable)
         acts["verify"].setEnabled(has_case and not busy)
-        acts["run_ocr"].setEnabled(has_case and self.job_kind != "ocr")
-        self.ocr_toggle.setEnabled(has_case)
+        acts["run_ocr"].setEnabled(writable and self.job_kind != "ocr")
+        self.ocr_toggle.setEnabled(writable)
         acts["cancel_job"].setEnabled(busy and self.job_kind in CANCEL_TEXT)
         acts["cancel_job"].setText(CANCEL_TEXT.get(self.job_kind, CANCEL_TEXT["import"]))
         for name in (
@@ -1247,6 +1320,11 @@ class MainWindow(QMainWindow):
         if case is None:
             self.statusBar().showMessage("Open or create a case first, then import.", 5000)
             return None
+        if case.readonly:
+            self.statusBar().showMessage(
+                f"{case.name} is open read-only: nothing can be imported into it here.", 8000
+            )
+            return None
         if self.job is not None and self.job_kind == "ocr" and self._batch is None:
             # OCR can wait: it stops after the image in hand and carries on after the import.
             self._pending_imports.append((list(paths), options))
@@ -1407,6 +1485,11 @@ class MainWindow(QMainWindow):
     def run_ocr_now(self) -> None:
         """Read every image and scanned page OCR has not read yet, in the background."""
         if self.case is None:
+            return
+        if self.case.readonly:
+            self.statusBar().showMessage(
+                f"{self.case.name} is open read-only: OCR cannot store text in it here.", 8000
+            )
             return
         if not self.ocr_toggle.isChecked():
             self.statusBar().showMessage(
@@ -1871,9 +1954,11 @@ class MainWindow(QMainWindow):
             return
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> VerifyReport:
-            from app.verify import verify_case
+            from app.verify import record_verification, verify_case
 
-            return verify_case(case, progress=progress, cancel=cancel)
+            report = verify_case(case, progress=progress, cancel=cancel)
+            record_verification(case, report)  # in the audit chain, unless open elsewhere
+            return report
 
         self._start_job(
             "verify",
@@ -1900,13 +1985,18 @@ class MainWindow(QMainWindow):
                 f"{display.plural(report.originals, 'original')} still match the SHA-256 "
                 f"recorded at import, and the audit log's "
                 f"{display.plural(chain.entries, 'entry', 'entries')} are unbroken.\n\n"
-                f"Audit head: {chain.head}"
+                f"Audit head: {chain.head}\n\nThis verification was {report.recorded}."
             )
         else:
             box.setIcon(QMessageBox.Icon.Warning)
             box.setText("Verification found problems.")
-            box.setInformativeText("\n".join(f"• {p}" for p in report.problems[:20]))
+            box.setInformativeText(
+                "\n".join(f"• {p}" for p in report.problems[:20])
+                + f"\n\nThis verification was {report.recorded}."
+            )
         box.show()
+        if report.recorded == RECORDED:
+            self.refresh()  # the audit log shows the verification
         self.verify_finished.emit(report)
 
     # -- views ----------------------------------------------------------------------------

@@ -141,6 +141,11 @@ class TimelineModel(ReadOnlyTableModel):
             self.invalidate()
 
     @property
+    def tagging(self) -> bool:
+        """Whether tags show: the case has charges whose elements can be chips."""
+        return bool(self._tag_chips)
+
+    @property
     def zone_mode(self) -> str:
         """How times are shown: `case`, `utc` or `source`."""
         return self._mode

@@ -254,6 +254,7 @@ class TaggerController(QObject):
         for name, action in self.actions.items():
             action.setEnabled(writable if name in editing else has_case)
         self.panel.setEnabled(has_case)
+        self.panel.set_writable(writable)
         if not writable:
             for tool in getattr(self, "area_tools", {}).values():
                 tool.set_active(False)

@@ -116,6 +116,7 @@ class TaggerPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("tagger-panel")
+        self.writable = True  # off for a case opened read-only
         self.entries: list[ElementEntry] = []
         self.counts: dict[str, int] = {}
         self.current_tags: list[TagRow] = []
@@ -131,6 +132,7 @@ class TaggerPanel(QWidget):
         self.remove_button.setToolTip("Remove the chosen charge and its tags (can be undone)")
         self.remove_button.clicked.connect(self._remove_clicked)
         title = QLabel("Charges and points to prove")
+        title.setWordWrap(True)  # the dock can be narrower than the heading and its buttons
         bold = title.font()
         bold.setBold(True)
         title.setFont(bold)
@@ -340,7 +342,7 @@ class TaggerPanel(QWidget):
         has = bool(self.entries)
         self.tree.setVisible(has)
         self.empty.setVisible(not has)
-        self.type_ahead.setEnabled(has)
+        self.type_ahead.setEnabled(has and self.writable)
         self._filter(self.type_ahead.text())
         if current and not self._select_key(current) and charge_now is not None:
             self._select_charge(charge_now)
@@ -537,16 +539,26 @@ class TaggerPanel(QWidget):
         if isinstance(n, int) and 0 <= n < len(self.suggestions):
             self.suggestion_chosen.emit(self.suggestions[n].item_id)
 
+    def set_writable(self, writable: bool) -> None:
+        """Turn the editing buttons off for a case opened read-only (on again otherwise)."""
+        self.writable = writable
+        self.add_button.setEnabled(writable)
+        self.type_ahead.setEnabled(writable and bool(self.entries))
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
+        writable = self.writable
         charge_id = self.current_charge()
-        self.remove_button.setEnabled(charge_id is not None)
+        self.remove_button.setEnabled(writable and charge_id is not None)
         charge = next((e.charge for e in self.entries if e.charge.id == charge_id), None)
         if charge is not None and charge.warnings:
             self.warnings.setText("\n".join(f"⚠ {w}" for w in charge.warnings))
             self.warnings.show()
         else:
             self.warnings.hide()
-        self.untag_button.setEnabled(0 <= self.item_tags.currentRow() < len(self.current_tags))
-        chosen = bool(self.chosen())
+        self.untag_button.setEnabled(
+            writable and 0 <= self.item_tags.currentRow() < len(self.current_tags)
+        )
+        chosen = writable and bool(self.chosen())
         self.accept_button.setEnabled(chosen)
         self.reject_button.setEnabled(chosen)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
@@ -86,6 +86,13 @@ class ViewerStack(QStackedWidget):
         for viewer in (self.chat, self.image, self.email, self.text):
             viewer.item_activated.connect(self.item_activated)
         self.chat.whole_requested.connect(self.show_whole_conversation)
+        self.currentChanged.connect(lambda _index: self.updateGeometry())
+
+    def minimumSizeHint(self) -> QSize:
+        """The shown viewer's minimum, not the largest of them all: a chat beside the
+        timeline needs less room than the PDF viewer's toolbar."""
+        current = self.currentWidget()
+        return current.minimumSizeHint() if current is not None else super().minimumSizeHint()
 
     @classmethod
     def for_case(cls, case: Case, zone_name: str | None = None) -> ViewerStack:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -141,9 +142,16 @@ class DetailsPane(QWidget):
         col.addLayout(provenance)
         col.addStretch(0)  # takes what is left when the text boxes are short
 
+        # In a short window (1366 × 768) the pane scrolls rather than making the window
+        # taller than the screen; otherwise the content fills it as before.
+        scroller = QScrollArea()
+        scroller.setObjectName("details-scroll")
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(content)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.placeholder)
-        self.stack.addWidget(content)
+        self.stack.addWidget(scroller)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
