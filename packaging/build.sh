@@ -20,6 +20,13 @@ ARCHIVE=0
 
 say() { printf 'threadline build: %s\n' "$*" >&2; }
 
+# -- 0. system libraries: Qt's, and libmagic (bundled from the system) -----------------------
+# The project's own set-up step: installs them with apt when run as root on a fresh Debian/
+# Ubuntu machine (and creates .venv), or names what is missing.
+if [ -z "${BUILD_VENV:-}" ]; then
+  bash "$ROOT/scripts/dev.sh" setup
+fi
+
 # -- 1. the Python that builds ------------------------------------------------------------
 VENV="${BUILD_VENV:-}"
 if [ -z "$VENV" ]; then
