@@ -50,6 +50,18 @@ class ExhibitRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemExhibit:
+    """The exhibit an item is in, without the exhibit's other items."""
+
+    id: int
+    ref: str
+    alias: str
+    parent_id: int | None
+    description: str
+    locked: bool
+
+
+@dataclass(frozen=True, slots=True)
 class MarkRow:
     """How one item stands for disclosure."""
 
@@ -176,29 +188,37 @@ def exhibit(case: Case, ref: str) -> ExhibitRow | None:
     return found[0] if found else None
 
 
-def session_exhibits_for_items(s: Session, item_ids: Sequence[int]) -> dict[int, list[ExhibitRow]]:
+def session_exhibits_for_items(s: Session, item_ids: Sequence[int]) -> dict[int, list[ItemExhibit]]:
     """`exhibits_for_items` in a caller's session."""
-    ex_ids: set[int] = set()
+    out: dict[int, list[ItemExhibit]] = {}
     ids = sorted(set(item_ids))
     for i in range(0, len(ids), _CHUNK):
-        ex_ids.update(
-            s.scalars(
-                select(ExhibitItem.exhibit_id).where(ExhibitItem.item_id.in_(ids[i : i + _CHUNK]))
+        for item_id, e in s.execute(
+            select(ExhibitItem.item_id, Exhibit)
+            .join(Exhibit, Exhibit.id == ExhibitItem.exhibit_id)
+            .where(ExhibitItem.item_id.in_(ids[i : i + _CHUNK]))
+        ):
+            out.setdefault(item_id, []).append(
+                ItemExhibit(
+                    id=e.id,
+                    ref=e.ref,
+                    alias=e.alias,
+                    parent_id=e.parent_id,
+                    description=e.description,
+                    locked=e.locked_at_us is not None,
+                )
             )
-        )
-    if not ex_ids:
-        return {}
-    wanted = set(ids)
-    out: dict[int, list[ExhibitRow]] = {}
-    for row in _rows(s, Exhibit.id.in_(sorted(ex_ids))):
-        for item_id in row.item_ids:
-            if item_id in wanted:
-                out.setdefault(item_id, []).append(row)
+    for rows in out.values():
+        rows.sort(key=lambda r: ref_key(r.ref))
     return out
 
 
-def exhibits_for_items(case: Case, item_ids: Sequence[int]) -> dict[int, list[ExhibitRow]]:
-    """The exhibits holding each of these items (items in none are left out)."""
+def exhibits_for_items(case: Case, item_ids: Sequence[int]) -> dict[int, list[ItemExhibit]]:
+    """The exhibits holding each of these items (items in none are left out).
+
+    Read per timeline page, per chosen row and per slide: only the wanted items' rows are
+    read, never the other items of a large exhibit (a chat of 200,000 messages).
+    """
     with case.read() as s:
         return session_exhibits_for_items(s, item_ids)
 
