@@ -54,7 +54,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             initials=args.initials or "",
             name=args.name or "",
         )
-        warnings = plan_warnings(case, plan_pack(case, options))
+        plan = plan_pack(case, options)
+        warnings = plan_warnings(case, plan)
         for line in warnings:
             _out(f"warning: {line}")
         if args.check:
@@ -65,7 +66,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             )
             return EXIT_FAILED if warnings else EXIT_OK
         try:
-            result = build_pack(case, options, Path(args.out_dir) if args.out_dir else None)
+            out_dir = Path(args.out_dir) if args.out_dir else None
+            result = build_pack(case, options, out_dir, plan=plan)
         except ExportRefused as exc:
             _err(f"refused: {exc.headline}")
             for r in exc.pending:

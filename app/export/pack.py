@@ -281,16 +281,22 @@ def build_pack(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    plan: PackPlan | None = None,
 ) -> PackResult:
     """Build, verify and record a disclosure pack (see the module docstring).
 
-    Raises `ExportRefused` before writing anything when redactions are unreviewed or nothing
-    is chosen. A cancelled build returns a result with status "cancelled".
+    `plan` is `plan_pack(case, options)` when the caller has just made it (it is made here
+    otherwise). Raises `ExportRefused` before writing anything when redactions are
+    unreviewed or nothing is chosen. A cancelled build returns a result with status
+    "cancelled".
     """
     report = ThrottledProgress(progress)
     for line in recover_exports(case):
         log.warning("%s", line)
-    plan = plan_pack(case, options)
+    if plan is None:
+        plan = plan_pack(case, options)
+    elif plan.options != options:
+        raise ValueError("the plan was made for other options")
     if not plan.entries:
         raise ExportRefused("nothing to export: the chosen material is empty")
     pending = unreviewed(case, plan)
