@@ -20,6 +20,7 @@ from app.errors import CaseNotFound, StoreError
 from app.model import AuditRow, CaseInfo, SourceRow, TimelineRow
 from app.search import Hit
 from app.store.blobs import BlobStore
+from app.store.derived import DerivedFiles
 from app.store.engine import BEGIN_OPTION, current_revision, make_engine, migrate
 from app.store.lock import CaseLock, current_user
 from app.store.schema import Event, Item, Participant, Setting, Source
@@ -51,6 +52,7 @@ class Case:
         self.readonly = readonly
         self.user = current_user()
         self.blobs = BlobStore(folder / "originals")
+        self.derived = DerivedFiles(folder / "derived")
         self._lock = CaseLock(folder)
         if not readonly:
             self._lock.acquire()
@@ -301,9 +303,10 @@ class Case:
         with self.read() as s:
             return s.scalar(select(Item.ocr_text).where(Item.id == item_id)) or ""
 
-    def item_blob_path(self, item_id: int) -> Path | None:
-        """The stored original of an item: its own blob, else its source file's copy when
-        the source is that one item (a photo, a PDF), not a chat or mailbox holding it.
+    def item_blob_sha(self, item_id: int) -> str | None:
+        """The SHA-256 of an item's stored original: its own blob, else its source file's
+        copy when the source is that one item (a photo, a PDF), not a chat or mailbox
+        holding it. Read it with `self.blobs.open/read`.
 
         None when there is no such item or the original is not in the case's store.
         """
@@ -319,7 +322,13 @@ class Case:
         sha = blob or (source_sha if source_items == 1 else "")
         if not sha or not self.blobs.exists(sha):
             return None
-        return self.blobs.path(sha)
+        return str(sha)
+
+    def item_blob_path(self, item_id: int) -> Path | None:
+        """The item's original as a plaintext file (None when encrypted): being replaced by
+        `item_blob_sha` and reads from memory."""
+        sha = self.item_blob_sha(item_id)
+        return None if sha is None else self.blobs.local_path(sha)
 
     def export_dir(self) -> Path:
         """Where export packs go."""

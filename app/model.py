@@ -24,6 +24,10 @@ class ItemKind(StrEnum):
     DOCUMENT = "document"
     TEXT = "text"
     FILE = "file"
+    # A platform's or a device's record about an account, not a communication: subscriber
+    # details, a login or IP activity entry, a contact card, a device or location record.
+    # `meta["record"]` names which ("subscriber", "login", "contact", "device", "location").
+    RECORD = "record"
 
 
 class Confidence(StrEnum):
@@ -77,6 +81,38 @@ class PageDraft:
     origin: str = "text"
 
 
+class IdentifierKind(StrEnum):
+    """What an identifier of an account is; the attribution view compares like with like."""
+
+    IP = "ip"  # an address the account was used from (login, activity); port and time matter
+    REGISTRATION_IP = "registration-ip"  # the address the account was created from
+    EMAIL = "email"
+    PHONE = "phone"
+    DEVICE = "device"  # IMEI, device id, advertising id, cookie, machine id
+    USERNAME = "username"
+    NAME = "name"  # a display or subscriber name (weak on its own)
+    LINKED_ACCOUNT = "linked-account"  # the value is another account key the platform links
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierDraft:
+    """Something that identifies who used an account, as a return or extraction states it.
+
+    `account` is the account's key, "platform:id" in lower case ("instagram:17841400000001",
+    "snapchat:synthetic_fake_123", "x:1234567890", "google:person@example.com",
+    "device:<imei>"). `value` is normalised (an IP in canonical `ipaddress` form, an e-mail
+    lower-cased, a phone in E.164 where it parses); `raw` is the text exactly as the file had
+    it. `port` and `ts_utc_us` are set for IP activity where the return gives them.
+    """
+
+    account: str
+    kind: IdentifierKind
+    value: str
+    raw: str
+    port: int | None = None
+    ts_utc_us: int | None = None
+
+
 @dataclass(slots=True)
 class ItemDraft:
     """One reviewable unit as an importer found it, not yet stored.
@@ -101,6 +137,7 @@ class ItemDraft:
     pages: list[PageDraft] = field(default_factory=list)
     ocr_text: str = ""
     phash: str = ""
+    identifiers: list[IdentifierDraft] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, ClassVar, Protocol
@@ -11,20 +13,30 @@ import magic
 
 from app.jobs import CancelToken
 from app.model import ItemDraft
+from app.store.blobs import BlobStore
 
 HEAD_BYTES = 4096
 
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    """What is known about a file before choosing an importer: path, MIME by content, head."""
+    """What is known about a file before choosing an importer: name, MIME by content, head.
 
-    path: Path
+    Read the file through `open()`. `path` is a plaintext file a library may open by name,
+    or None when the bytes exist only in memory (an encrypted case): then give the library
+    the stream or the bytes. `origin` is where the file lay on the user's disk when it was
+    imported from there (not for a member of an archive): a return that names files beside
+    it (`linked_media/…`) may look for them there.
+    """
+
+    path: Path | None
     name: str
     mime: str
     head: bytes
     size: int
     mtime_us: int | None = None
+    opener: Callable[[], BinaryIO] | None = None
+    origin: Path | None = None
 
     @classmethod
     def of(cls, path: Path, name: str | None = None, mtime_us: int | None = None) -> Probe:
@@ -34,14 +46,47 @@ class Probe:
         mime = magic.from_buffer(head, mime=True) if head else "application/x-empty"
         return cls(path, name or path.name, mime, head, os.path.getsize(path), mtime_us)
 
+    @classmethod
+    def of_blob(
+        cls,
+        blobs: BlobStore,
+        sha256: str,
+        name: str,
+        mtime_us: int | None = None,
+        origin: Path | None = None,
+    ) -> Probe:
+        """Probe an original in the case's store (plaintext whatever the store keeps)."""
+        with blobs.open(sha256) as fh:
+            head = fh.read(HEAD_BYTES)
+        mime = magic.from_buffer(head, mime=True) if head else "application/x-empty"
+        return cls(
+            blobs.local_path(sha256),
+            name,
+            mime,
+            head,
+            blobs.size(sha256),
+            mtime_us,
+            functools.partial(blobs.open, sha256),
+            origin,
+        )
+
     @property
     def suffix(self) -> str:
         """The lower-case extension of the original name: a hint, never the decision."""
         return Path(self.name).suffix.lower()
 
     def open(self) -> BinaryIO:
-        """Open the file for reading."""
+        """Open the file for reading (seekable)."""
+        if self.opener is not None:
+            return self.opener()
+        if self.path is None:
+            raise ValueError(f"{self.name}: a probe with neither a path nor an opener")
         return self.path.open("rb")
+
+    def read(self) -> bytes:
+        """The whole file in memory (for libraries that take bytes when there is no path)."""
+        with self.open() as fh:
+            return fh.read()
 
     def head_text(self) -> str:
         """The head decoded as UTF-8 (BOM dropped, bad bytes replaced), for sniffing."""

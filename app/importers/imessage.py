@@ -139,9 +139,20 @@ def _uri(path: Path) -> str:
     return path.resolve().as_uri() + "?mode=ro&immutable=1"
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    """A read-only, immutable connection: SQLite writes nothing, not even a journal."""
-    con = sqlite3.connect(_uri(path), uri=True)
+def _connect(probe: Probe) -> sqlite3.Connection:
+    """A read-only, immutable connection: SQLite writes nothing, not even a journal.
+
+    With no plaintext file (an encrypted case) the database is read into memory instead;
+    its header is marked rollback-journal there, as SQLite cannot run WAL in memory.
+    """
+    if probe.path is not None:
+        con = sqlite3.connect(_uri(probe.path), uri=True)
+    else:
+        data = bytearray(probe.read())
+        if len(data) > 19 and data[18] == 2:
+            data[18] = data[19] = 1
+        con = sqlite3.connect(":memory:")
+        con.deserialize(bytes(data))
     con.row_factory = sqlite3.Row
     return con
 
@@ -184,7 +195,7 @@ class IMessageImporter:
         if not probe.head.startswith(SQLITE_MAGIC):
             return 0
         try:
-            with closing(_connect(probe.path)) as con:
+            with closing(_connect(probe)) as con:
                 tables = _tables(con)
         except sqlite3.Error:
             return 0
@@ -195,7 +206,7 @@ class IMessageImporter:
         if not probe.head.startswith(SQLITE_MAGIC):
             raise WrongFormat(f"{probe.name}: not an SQLite database")
         try:
-            con = _connect(probe.path)
+            con = _connect(probe)
         except sqlite3.Error as exc:
             raise WrongFormat(f"{probe.name}: SQLite cannot open it: {exc}") from exc
         with closing(con):

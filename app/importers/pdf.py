@@ -142,7 +142,10 @@ def _scan_raw(probe: Probe) -> _RawFacts:
 def _open(probe: Probe, raw: _RawFacts) -> Any:
     """Open the file as a PDF, or say plainly why it cannot be read."""
     try:
-        doc = pm.open(str(probe.path), filetype="pdf")
+        if probe.path is not None:
+            doc = pm.open(str(probe.path), filetype="pdf")
+        else:
+            doc = pm.open(stream=probe.read(), filetype="pdf")
     except Exception as exc:  # MuPDF raises several types for unreadable input
         detail = _mupdf_summary() or str(exc)
         if raw.header_offset < 0:

@@ -188,7 +188,7 @@ class WhatsAppImporter:
 
     def _parse_zip(self, probe: Probe, sink: Sink, ctx: ImportContext) -> None:
         try:
-            archive = zipfile.ZipFile(probe.path)
+            archive = _zip(probe)
         except (zipfile.BadZipFile, OSError) as exc:
             raise WrongFormat(f"{probe.name}: not a readable zip ({exc})") from exc
         with archive:
@@ -260,9 +260,14 @@ def _find_chat(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> zipf
     return None
 
 
+def _zip(probe: Probe) -> zipfile.ZipFile:
+    """The probe's file as a zip, by name when it is a plaintext file, else as a stream."""
+    return zipfile.ZipFile(probe.path if probe.path is not None else probe.open())
+
+
 def _score_zip(probe: Probe) -> int:
     try:
-        with zipfile.ZipFile(probe.path) as archive:
+        with _zip(probe) as archive:
             members = _members(archive)
             texts = [i for i in members if i.filename.lower().endswith(".txt")]
             for info in texts:

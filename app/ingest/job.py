@@ -221,7 +221,7 @@ def _import_one(
         # The original is synced with the rest of its batch, before the commit naming it.
         with path.open("rb") as fh:
             sha, size = case.blobs.put_stream(fh, defer_sync=True)
-        probe = Probe.of(case.blobs.path(sha), path.name, stat.st_mtime_ns // 1000)
+        probe = Probe.of_blob(case.blobs, sha, path.name, stat.st_mtime_ns // 1000, path)
         s = batch.session()
         with s.begin_nested():
             same = (
@@ -339,7 +339,7 @@ def _read_source(
             continue
         try:
             with s.begin_nested():
-                child = Probe.of(case.blobs.path(child_sha), name.rsplit("/", 1)[-1])
+                child = Probe.of_blob(case.blobs, child_sha, name.rsplit("/", 1)[-1])
                 _read_source(
                     case,
                     s,

@@ -39,7 +39,14 @@ def _write_all(out: BinaryIO, data: bytes) -> None:
 
 
 class BlobStore:
-    """A folder of files named by the SHA-256 of their bytes: `ab/abcdef…`."""
+    """A folder of files named by the SHA-256 of their bytes: `ab/abcdef…`.
+
+    Readers go through `open`, `read` and `size`, which give the plaintext whatever the
+    store keeps on disk; `local_path` is a plaintext file a library may open by name, and is
+    None for a store that keeps its blobs encrypted: then read from memory instead.
+    """
+
+    encrypted = False
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -47,16 +54,30 @@ class BlobStore:
         self._unsynced: list[Path] = []
 
     def path(self, sha256: str) -> Path:
-        """Where the blob with this hash lives (whether or not it exists)."""
+        """Where the blob with this hash lives on disk (whether or not it exists), as the
+        store keeps it: ciphertext in an encrypted store. Copy it; never parse it."""
         return self.root / sha256[:2] / sha256
+
+    def local_path(self, sha256: str) -> Path | None:
+        """A plaintext file of the blob that may be opened by name; None when encrypted."""
+        return self.path(sha256)
 
     def exists(self, sha256: str) -> bool:
         """Whether the blob is stored."""
         return self.path(sha256).is_file()
 
     def open(self, sha256: str) -> BinaryIO:
-        """Open a stored blob for reading."""
+        """Open a stored blob for reading (seekable; plaintext)."""
         return self.path(sha256).open("rb")
+
+    def read(self, sha256: str) -> bytes:
+        """A stored blob's whole plaintext, in memory."""
+        with self.open(sha256) as fh:
+            return fh.read()
+
+    def size(self, sha256: str) -> int:
+        """The plaintext size of a stored blob."""
+        return self.path(sha256).stat().st_size
 
     def put_stream(self, stream: BinaryIO, *, defer_sync: bool = False) -> tuple[str, int]:
         """Copy a stream in, hashing as it goes; returns (sha256, size).

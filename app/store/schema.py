@@ -132,6 +132,24 @@ class Event(Base):
     flags: Mapped[str] = mapped_column(String, default="")
 
 
+class Identifier(Base):
+    """An identifier of an account that an item states (see `IdentifierDraft`)."""
+
+    __tablename__ = "identifiers"
+    __table_args__ = (
+        Index("ix_identifiers_kind_value", "kind", "value"),
+        Index("ix_identifiers_account", "account"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    account: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String)
+    value: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text)
+    port: Mapped[int | None] = mapped_column(Integer)
+    ts_utc_us: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class AuditEntry(Base):
     """Append-only, hash-chained record of every change to the case."""
 

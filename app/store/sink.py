@@ -35,6 +35,10 @@ _INSERT_EVENT = (
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_RECIPIENT = "INSERT INTO item_recipients (item_id, participant_id) VALUES (?, ?)"
+_INSERT_IDENTIFIER = (
+    "INSERT INTO identifiers (item_id, account, kind, value, raw, port, ts_utc_us) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 _MESSAGE_KINDS = frozenset({ItemKind.MESSAGE, ItemKind.CALL, ItemKind.SYSTEM, ItemKind.EMAIL})
@@ -283,6 +287,7 @@ class StoreSink:
         events: list[tuple[Any, ...]] = []
         recipients: list[tuple[int, int]] = []
         pages: list[tuple[Any, ...]] = []
+        identifiers: list[tuple[Any, ...]] = []
         first, last = self.first_us, self.last_us
         kind_text, confidence = _KIND_TEXT, _CONFIDENCE_TEXT
         for item_id, d, fp in zip(ids, drafts, prints, strict=True):
@@ -322,6 +327,10 @@ class StoreSink:
                 )
                 for p in d.pages
             )
+            identifiers.extend(
+                (item_id, i.account, i.kind.value, i.value, i.raw, i.port, i.ts_utc_us)
+                for i in d.identifiers
+            )
             for e in d.events:
                 ts = e.ts_utc_us
                 if first is None or ts < first:
@@ -345,4 +354,6 @@ class StoreSink:
             conn.exec_driver_sql(_INSERT_RECIPIENT, recipients)
         if pages:
             conn.exec_driver_sql(_INSERT_PAGE, pages)
+        if identifiers:
+            conn.exec_driver_sql(_INSERT_IDENTIFIER, identifiers)
         self.items += len(drafts)
