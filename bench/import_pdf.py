@@ -12,6 +12,7 @@ search index in one transaction.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -75,14 +76,17 @@ def main() -> None:
         # Alternate the two so that a busy machine slows both alike; keep the best of each.
         # CPU time is printed too: on a shared machine it is the steadier of the two.
         bare(path)  # warm the file cache and PyMuPDF
+        load_before = " ".join(f"{v:.2f}" for v in os.getloadavg())
         runs_bare, runs_ours = [], []
         for n in range(args.repeat):
             runs_bare.append(bare(path))
             runs_ours.append(ours(path, root, n))
+        load_after = " ".join(f"{v:.2f}" for v in os.getloadavg())
     n = args.pages
     wall_bare, cpu_bare = min(r[0] for r in runs_bare), min(r[1] for r in runs_bare)
     wall_ours, cpu_ours = min(r[0] for r in runs_ours), min(r[1] for r in runs_ours)
     print(f"pages: {n}")
+    print(f"load average before: {load_before}, after: {load_after}")
     for label, wall, cpu in (
         ("bare PyMuPDF get_text", wall_bare, cpu_bare),
         ("threadline import    ", wall_ours, cpu_ours),

@@ -13,12 +13,19 @@ floor     = the same files through `import_paths` with only the opaque file impo
             store copy with fsync, probe, one transaction and audit entry per file. No image
             reader can be faster than this.
 threadline= `Case.create` + `import_paths` on the folder, the real thing.
+no-phash  = the same import with the perceptual hash skipped (a what-if, not a mode of the
+            app): what moving the hash out of the import, as OCR is, would gain.
+
+CPU seconds are printed beside wall time, and the load average before and after: on a
+shared machine the CPU ratio is the steadier of the two.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
+import os
 import random
 import tempfile
 import time
@@ -28,6 +35,7 @@ from pathlib import Path
 import exifread
 from PIL import Image, ImageDraw, ImageFilter
 
+from app import images
 from app.case import Case
 from app.importers.base import ImportContext, Probe
 from app.importers.image import ImageImporter
@@ -106,37 +114,53 @@ def make_photos(folder: Path, count: int, size: tuple[int, int]) -> list[Path]:
     return paths
 
 
-def bare(paths: list[Path]) -> float:
+Times = tuple[float, float]  # wall and CPU seconds
+
+
+def bare(paths: list[Path]) -> Times:
     """Read, SHA-256 and exifread every file."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for p in paths:
         hashlib.sha256(p.read_bytes()).hexdigest()
         with p.open("rb") as fh:
             tags = exifread.process_file(fh, details=False, extract_thumbnail=False)
         assert "EXIF DateTimeOriginal" in tags
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def importer_only(paths: list[Path]) -> float:
+def importer_only(paths: list[Path]) -> Times:
     """The image importer into a MemorySink: what it costs beyond the bare loop."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for p in paths:
         sink = MemorySink()
         ImageImporter().parse(Probe.of(p, mtime_us=0), sink, ImportContext())
         assert sink.items[0].phash
         assert sink.items[0].events[0].kind == "exif_taken"
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def pipeline(root: Path, folder: Path, count: int, registry: Registry | None) -> float:
-    """`import_paths` on the folder in a fresh case."""
+def pipeline(
+    root: Path, folder: Path, count: int, registry: Registry | None, *, phash: bool = True
+) -> Times:
+    """`import_paths` on the folder in a fresh case (`phash=False`: the hash skipped)."""
     case = Case.create(root)
-    start = time.perf_counter()
-    report = import_paths(case, [folder], registry=registry)
-    elapsed = time.perf_counter() - start
+    real = images.inspect_image
+    if not phash:
+        images.inspect_image = functools.partial(real, hash_pixels=False)  # type: ignore[assignment]
+    try:
+        start, cpu = time.perf_counter(), time.process_time()
+        report = import_paths(case, [folder], registry=registry)
+        elapsed = time.perf_counter() - start, time.process_time() - cpu
+    finally:
+        images.inspect_image = real  # type: ignore[assignment]
     case.close()
     assert report.count("imported") == count, report.files[:3]
     return elapsed
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages."""
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def main() -> None:
@@ -153,20 +177,37 @@ def main() -> None:
         paths = make_photos(folder, n, (w, h))
         made = time.perf_counter() - began
         megabytes = sum(p.stat().st_size for p in paths) / 1e6
+        load_before = load()
         t_bare = bare(paths)
         t_importer = importer_only(paths)
         t_floor = pipeline(root / "floor", folder, n, Registry([OpaqueFileImporter]))
         t_ours = pipeline(root / "case", folder, n, None)
+        t_nohash = pipeline(root / "nohash", folder, n, None, phash=False)
+        t_bare2 = bare(paths)  # again, after: a machine that got busier slows both alike
+        load_after = load()
+    t_bare = min(t_bare, t_bare2)
     print(f"files: {n} JPEG {w}x{h}, {megabytes:.0f} MB (made in {made:.1f} s)")
-    print(f"bare sha256+exifread: {n / t_bare:8.0f} files/s  ({t_bare:.2f} s)")
-    print(f"image importer only:  {n / t_importer:8.0f} files/s  ({t_importer:.2f} s)")
-    print(f"pipeline floor (file):{n / t_floor:8.0f} files/s  ({t_floor:.2f} s)")
-    print(f"threadline import:    {n / t_ours:8.0f} files/s  ({t_ours:.2f} s)")
-    print(f"ratio ours/bare speed: {t_bare / t_ours:.3f} (bare is {t_ours / t_bare:.1f}x faster)")
+    print(f"load average before: {load_before}, after: {load_after}")
+    for label, (wall, cpu) in (
+        ("bare sha256+exifread ", t_bare),
+        ("image importer only  ", t_importer),
+        ("pipeline floor (file)", t_floor),
+        ("threadline import    ", t_ours),
+        ("no-phash what-if     ", t_nohash),
+    ):
+        print(f"{label}: {n / wall:7.0f} files/s  ({wall:.2f} s, CPU {cpu:.2f} s)")
     print(
-        f"importer only / bare: {t_bare / t_importer:.3f} "
-        f"(bare is {t_importer / t_bare:.1f}x faster); "
-        f"pipeline beyond the floor: {(t_ours - t_floor) / n * 1000:.1f} ms/file"
+        f"ratio ours/bare speed: {t_bare[0] / t_ours[0]:.3f} (bare is "
+        f"{t_ours[0] / t_bare[0]:.1f}x faster; CPU {t_ours[1] / t_bare[1]:.1f}x)"
+    )
+    print(
+        f"without the perceptual hash: bare is {t_nohash[0] / t_bare[0]:.1f}x faster "
+        f"(CPU {t_nohash[1] / t_bare[1]:.1f}x)"
+    )
+    print(
+        f"importer only / bare: {t_bare[0] / t_importer[0]:.3f} "
+        f"(bare is {t_importer[0] / t_bare[0]:.1f}x faster); "
+        f"pipeline beyond the floor: {(t_ours[0] - t_floor[0]) / n * 1000:.1f} ms/file"
     )
 
 

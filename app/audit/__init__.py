@@ -34,6 +34,18 @@ def entry_hash(seq: int, ts_us: int, user: str, action: str, payload: str, prev:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
+def next_entry(
+    head: tuple[int, str] | None, user: str, action: str, payload: dict[str, Any]
+) -> tuple[int, int, str, str, str, str, str]:
+    """The entry that follows the chain's head (seq, hash), as the row
+    (seq, ts_us, user, action, payload, prev_hash, hash): for writers that insert it
+    themselves on a raw connection, in their own transaction."""
+    seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+    ts = now_us()
+    text = canonical(payload)
+    return (seq, ts, user, action, text, prev, entry_hash(seq, ts, user, action, text, prev))
+
+
 def append(session: Session, user: str, action: str, payload: dict[str, Any]) -> str:
     """Add an entry in the caller's transaction, so it commits or rolls back with the change.
 
@@ -42,23 +54,10 @@ def append(session: Session, user: str, action: str, payload: dict[str, Any]) ->
     last = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    ts = now_us()
-    text = canonical(payload)
-    digest = entry_hash(seq, ts, user, action, text, prev)
-    session.execute(
-        insert(cast(Table, AuditEntry.__table__)),
-        {
-            "seq": seq,
-            "ts_us": ts,
-            "user": user,
-            "action": action,
-            "payload": text,
-            "prev_hash": prev,
-            "hash": digest,
-        },
-    )
-    return digest
+    row = next_entry((last[0], last[1]) if last else None, user, action, payload)
+    keys = ("seq", "ts_us", "user", "action", "payload", "prev_hash", "hash")
+    session.execute(insert(cast(Table, AuditEntry.__table__)), dict(zip(keys, row, strict=True)))
+    return row[-1]
 
 
 @dataclass(frozen=True, slots=True)

@@ -717,14 +717,35 @@ def _rounded_words(raw: list[Any]) -> list[tuple[float, float, float, float, str
     """(x0, y0, x1, y1, word) rounded to 2 decimals, from PyMuPDF's word tuples.
 
     This runs for every word of every page, so it is written for speed: round(x * 100) / 100
-    is twice as fast as round(x, 2), and the words of a line share their top and bottom, so
-    those are rounded once per line.
+    is twice as fast as round(x, 2), and a page repeats its coordinates (a line's words share
+    top and bottom, columns and margins share their left edges), so each distinct value is
+    rounded once and the same float object reused, which the sink's JSON encoder exploits.
     """
-    ys = {v: round(v * 100) / 100 for v in {w[1] for w in raw} | {w[3] for w in raw}}
-    return [
-        (round(x0 * 100) / 100, ys[y0], round(x1 * 100) / 100, ys[y1], word)
-        for x0, y0, x1, y1, word, *_ in raw
-    ]
+    if raw and len(raw[0]) != 8:  # not the (x0, y0, x1, y1, word, block, line, n) expected
+        return [(round(w[0] * 100) / 100, round(w[1] * 100) / 100, round(w[2] * 100) / 100,
+                 round(w[3] * 100) / 100, w[4]) for w in raw]  # fmt: skip
+    seen: dict[float, float] = {}
+    out: list[tuple[float, float, float, float, str]] = []
+    add = out.append
+    for x0, y0, x1, y1, word, _block, _line, _n in raw:
+        try:
+            a = seen[x0]
+        except KeyError:
+            a = seen[x0] = round(x0 * 100) / 100
+        try:
+            b = seen[y0]
+        except KeyError:
+            b = seen[y0] = round(y0 * 100) / 100
+        try:
+            c = seen[x1]
+        except KeyError:
+            c = seen[x1] = round(x1 * 100) / 100
+        try:
+            d = seen[y1]
+        except KeyError:
+            d = seen[y1] = round(y1 * 100) / 100
+        add((a, b, c, d, word))
+    return out
 
 
 def _blank(text: str) -> bool:

@@ -2,18 +2,73 @@
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import hashlib
+import logging
 import os
 import shutil
 import stat
+import sys
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from app.errors import StoreError
 
+log = logging.getLogger(__name__)
+
 CHUNK = 1 << 20
+# A batch with more originals than this is made durable with one flush of the file system
+# (syncfs) instead of an fsync (and a journal commit) per file.
+SYNC_EACH_UP_TO = 4
+
+
+def _linux_libc() -> Any:
+    """The C library with sync_file_range and syncfs (Linux only), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.sync_file_range.argtypes = [
+            ctypes.c_int,
+            ctypes.c_int64,
+            ctypes.c_int64,
+            ctypes.c_uint,
+        ]
+        libc.syncfs.argtypes = [ctypes.c_int]
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _linux_libc()
+_SYNC_FILE_RANGE_WRITE = 2
+
+
+def start_writeback(fd: int) -> None:
+    """Have the kernel start writing a file's bytes to disk now, without waiting (Linux).
+
+    A deferred sync then finds them mostly written: the disk works while the import reads
+    the next files. Durability still comes from `sync_pending`; this is only a head start.
+    """
+    if _LIBC is not None:
+        _LIBC.sync_file_range(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)
+
+
+def _syncfs(folder: Path) -> bool:
+    """Flush everything written to the file system holding `folder` (Linux): True when
+    done, False where the call does not exist. Raises OSError when the flush fails."""
+    if _LIBC is None:
+        return False
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if _LIBC.syncfs(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err), str(folder))
+    finally:
+        os.close(fd)
+    return True
 
 
 def write_failure(exc: OSError, what: str) -> StoreError:
@@ -91,8 +146,11 @@ class BlobStore:
         digest = hashlib.sha256()
         size = 0
         try:
-            self._tmp.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
+            try:  # the folder exists but for the first original: no mkdir call per file
+                fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
+            except FileNotFoundError:
+                self._tmp.mkdir(parents=True, exist_ok=True)
+                fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
         except OSError as exc:
             raise write_failure(exc, "an original into the case") from exc
         try:
@@ -106,15 +164,20 @@ class BlobStore:
                         os.fsync(out.fileno())
                     except OSError as exc:
                         raise write_failure(exc, "an original into the case") from exc
+                else:
+                    start_writeback(out.fileno())
             sha = digest.hexdigest()
             final = self.path(sha)
             if final.exists():
                 os.unlink(tmp_name)
             else:
                 try:
-                    final.parent.mkdir(exist_ok=True)
                     os.chmod(tmp_name, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-                    os.replace(tmp_name, final)
+                    try:
+                        os.replace(tmp_name, final)
+                    except FileNotFoundError:  # the first blob of its `ab/` folder
+                        final.parent.mkdir(exist_ok=True)
+                        os.replace(tmp_name, final)
                 except OSError as exc:
                     raise write_failure(exc, "an original into the case") from exc
                 if defer_sync:
@@ -130,9 +193,12 @@ class BlobStore:
         pending, self._unsynced = self._unsynced, []
         if not pending:
             return
-        if len(pending) > 16 and hasattr(os, "sync"):
-            os.sync()
-            return
+        if len(pending) > SYNC_EACH_UP_TO:
+            if _syncfs(self.root):  # one flush of the case's file system, files and folders
+                return
+            if hasattr(os, "sync"):
+                os.sync()
+                return
         folders = set()
         for path in pending:
             with path.open("rb") as fh:

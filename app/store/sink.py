@@ -4,23 +4,60 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring
-from typing import Any, BinaryIO, cast
-
-from sqlalchemy import Table, func, insert, select, text
-from sqlalchemy.orm import Session
+from typing import Any, BinaryIO, Protocol
 
 from app.jobs import CancelToken
 from app.model import Confidence, ItemDraft, ItemKind, ParticipantDraft
 from app.store.blobs import BlobStore
-from app.store.schema import Event, Item, ItemRecipient, Participant
 
 BATCH = 2000
-_ITEMS = cast(Table, Item.__table__)
-_EVENTS = cast(Table, Event.__table__)
-_RECIPIENTS = cast(Table, ItemRecipient.__table__)
-_PARTICIPANTS = cast(Table, Participant.__table__)
+
+
+class Cursor(Protocol):
+    """The DB-API cursor of the import's open transaction (sqlite3, or SQLCipher's)."""
+
+    @property
+    def connection(self) -> Any:
+        """The DB-API connection."""
+
+    @property
+    def lastrowid(self) -> int | None:
+        """The rowid of the last row inserted."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any:
+        """Run one statement."""
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Any:
+        """Run one statement for each row of parameters."""
+
+
+# The sink writes through the transaction's DB-API cursor: SQLAlchemy's per-statement cost
+# (compiling, parameter processing, result set-up) exceeds SQLite's for these small rows.
+_INSERT_PARTICIPANT = (
+    "INSERT INTO participants (source_id, name, phone, handle) VALUES (?, ?, ?, ?)"
+)
+_OTHERS_HAVE_PRINTS = (
+    "SELECT id FROM items WHERE fingerprint IS NOT NULL AND source_id != ? LIMIT 1"
+)
+_MATCHING_PRINTS = (
+    "SELECT fingerprint, min(id), count(*) FROM items "
+    "WHERE fingerprint IN ({marks}) AND source_id != ? GROUP BY fingerprint"
+)
+_LAST_ITEM_ID = "SELECT max(id) FROM items"
+# A source that brings more rows than the case already holds (the first large chat of a
+# case) writes them faster with the item and event indexes dropped and built again once its
+# rows are in, inside the same transaction (and savepoint: a failure brings them back).
+DEFER_INDEXES_AFTER = 20_000
+_DEFERRABLE_INDEXES = (
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+    "AND tbl_name IN ('items', 'events') ORDER BY name"
+)
+_INDEX_TEXT = (
+    "INSERT INTO items_fts(rowid, text, ocr_text) SELECT id, text, ocr_text "
+    "FROM items WHERE source_id = ? AND (text != '' OR ocr_text != '')"
+)
 _INSERT_ITEM = (
     "INSERT INTO items (id, source_id, parent_id, kind, locator, author_id, conversation, "
     "text, mime, blob_sha256, meta, fingerprint, ocr_text, phash) "
@@ -69,15 +106,21 @@ def _fingerprints(drafts: list[ItemDraft]) -> list[str]:
     messages = _MESSAGE_KIND_TEXTS
     kind_text = _KIND_TEXT
     offset = 1 << 62
+    # "kind, sender" prefixes by kind and author object (alive in `drafts` meanwhile, so
+    # no id is reused): one chat repeats a few of them.
+    prefixes: dict[tuple[str, int], str] = {}
     for d in drafts:
         kind = kind_text.get(id(d.kind)) or f"{d.kind}"
         if kind not in messages or not d.events:
             add("")
             continue
         author = d.author
-        who = author.label if author else ""
-        material = f"{kind}\x1f{who}\x1f{d.text}".encode()
-        digest = sha1(material, usedforsecurity=False).hexdigest()[:24]
+        try:
+            prefix = prefixes[kind, id(author)]
+        except KeyError:
+            who = author.label if author else ""
+            prefix = prefixes[kind, id(author)] = f"{kind}\x1f{who}\x1f"
+        digest = sha1((prefix + d.text).encode(), usedforsecurity=False).hexdigest()[:24]
         add(f"{d.events[0].ts_utc_us + offset:016x}{digest}")
     return out
 
@@ -127,7 +170,7 @@ def words_json(words: Sequence[Sequence[Any]]) -> str:
 
 
 class StoreSink:
-    """Writes one source's drafts into the open session in batches of about 2,000 rows.
+    """Writes one source's drafts into the open transaction in batches of about 2,000 rows.
 
     Nothing is committed here: the import job owns the transaction, so a failed or
     cancelled file leaves no row behind.
@@ -135,13 +178,13 @@ class StoreSink:
 
     def __init__(
         self,
-        session: Session,
+        cursor: Cursor,
         source_id: int,
         blobs: BlobStore,
         cancel: CancelToken,
         context_item_id: int | None = None,
     ) -> None:
-        self._s = session
+        self._cur = cursor
         self._source_id = source_id
         self._context_item_id = context_item_id
         self._blobs = blobs
@@ -161,6 +204,8 @@ class StoreSink:
         self.first_us: int | None = None
         self.last_us: int | None = None
         self._has_text = False
+        self._rows_before: int | None = None  # the case's item rows when this source began
+        self._dropped: list[str] = []  # CREATE INDEX statements to run again in finish()
 
     # -- the Sink protocol ------------------------------------------------------------
 
@@ -194,17 +239,14 @@ class StoreSink:
     # -- the job's side ---------------------------------------------------------------
 
     def finish(self) -> None:
-        """Flush what is left and index the source's text for search, in bulk."""
+        """Flush what is left, rebuild deferred indexes, index the text for search in bulk."""
         self._flush()
+        dropped, self._dropped = self._dropped, []
+        for sql in dropped:
+            self._cur.execute(sql)
         if not self._has_text:
             return
-        self._s.execute(
-            text(
-                "INSERT INTO items_fts(rowid, text, ocr_text) SELECT id, text, ocr_text "
-                "FROM items WHERE source_id = :s AND (text != '' OR ocr_text != '')"
-            ),
-            {"s": self._source_id},
-        )
+        self._cur.execute(_INDEX_TEXT, (self._source_id,))
 
     @property
     def participants(self) -> int:
@@ -214,15 +256,10 @@ class StoreSink:
     def _participant(self, draft: ParticipantDraft) -> int:
         pid = self._participants.get(draft)
         if pid is None:
-            pid = self._s.execute(
-                insert(_PARTICIPANTS).returning(_PARTICIPANTS.c.id),
-                {
-                    "source_id": self._source_id,
-                    "name": draft.name,
-                    "phone": draft.phone,
-                    "handle": draft.handle,
-                },
-            ).scalar_one()
+            self._cur.execute(
+                _INSERT_PARTICIPANT, (self._source_id, draft.name, draft.phone, draft.handle)
+            )
+            pid = int(self._cur.lastrowid or 0)
             self._participants[draft] = pid
         return pid
 
@@ -233,25 +270,21 @@ class StoreSink:
         matched twice only if the earlier import holds it twice.
         """
         prints = _fingerprints(drafts)
+        if not any(prints):  # photos, documents: nothing here could match an earlier import
+            return drafts, prints
         if self._others_have_prints is None:
             self._others_have_prints = (
-                self._s.scalar(
-                    select(_ITEMS.c.id)
-                    .where(_ITEMS.c.fingerprint.is_not(None), _ITEMS.c.source_id != self._source_id)
-                    .limit(1)
-                )
-                is not None
+                self._cur.execute(_OTHERS_HAVE_PRINTS, (self._source_id,)).fetchone() is not None
             )
         if not self._others_have_prints:
             return drafts, prints
         unknown = {p for p in prints if p and p not in self._available}
         if unknown:
             self._available.update(dict.fromkeys(unknown, 0))
-            found = self._s.execute(
-                select(_ITEMS.c.fingerprint, func.min(_ITEMS.c.id), func.count())
-                .where(_ITEMS.c.fingerprint.in_(unknown), _ITEMS.c.source_id != self._source_id)
-                .group_by(_ITEMS.c.fingerprint)
-            )
+            found = self._cur.execute(
+                _MATCHING_PRINTS.format(marks=",".join("?" * len(unknown))),
+                (*unknown, self._source_id),
+            ).fetchall()
             for fp, first_id, n in found:
                 self._available[fp] = n
                 self._existing[fp] = first_id
@@ -268,6 +301,13 @@ class StoreSink:
             kept_prints.append(fp)
         return kept, kept_prints
 
+    def _defer_indexes(self) -> None:
+        """Drop the item and event indexes until `finish`, keeping how to build them again."""
+        found = self._cur.execute(_DEFERRABLE_INDEXES).fetchall()
+        self._dropped = [sql for _name, sql in found]
+        for name, _sql in found:
+            self._cur.execute(f'DROP INDEX "{name}"')
+
     def _flush(self) -> None:
         if not self._pending:
             return
@@ -280,7 +320,15 @@ class StoreSink:
             # The import holds the case's write transaction (BEGIN IMMEDIATE), so nobody else
             # can take ids meanwhile: numbering the rows here lets SQLite insert them in one
             # executemany instead of one statement per row that RETURNING in order would cost.
-            self._next_id = int(self._s.scalar(select(func.max(_ITEMS.c.id))) or 0) + 1
+            self._next_id = int(self._cur.execute(_LAST_ITEM_ID).fetchone()[0] or 0) + 1
+            self._rows_before = self._next_id - 1  # ids are dense enough for this estimate
+        if (
+            not self._dropped
+            and self.items >= DEFER_INDEXES_AFTER
+            and self.items > (self._rows_before or 0)
+            and self._others_have_prints is not True  # matching needs the fingerprint index
+        ):
+            self._defer_indexes()
         ids = range(self._next_id, self._next_id + len(drafts))
         self._next_id += len(drafts)
         rows: list[tuple[Any, ...]] = []
@@ -290,70 +338,85 @@ class StoreSink:
         identifiers: list[tuple[Any, ...]] = []
         first, last = self.first_us, self.last_us
         kind_text, confidence = _KIND_TEXT, _CONFIDENCE_TEXT
+        source_id, context_item_id, keys = self._source_id, self._context_item_id, self._keys
+        participant = self._participant
+        # Importers hand the same author object to every message of one sender: its id is
+        # looked up once per batch (the drafts keep it alive meanwhile, so no id is reused).
+        authors: dict[int, int] = {}
+        dumps = json.dumps
+        add_row, add_event = rows.append, events.append
+        has_text = self._has_text
         for item_id, d, fp in zip(ids, drafts, prints, strict=True):
             if d.key:
-                self._keys[d.key] = item_id
-            if d.text or d.ocr_text:
-                self._has_text = True
-            rows.append(
+                keys[d.key] = item_id
+            if not has_text and (d.text or d.ocr_text):
+                has_text = True
+            author = d.author
+            if author is None:
+                author_id = None
+            else:
+                author_id = authors.get(id(author))
+                if author_id is None:
+                    author_id = authors[id(author)] = participant(author)
+            add_row(
                 (
                     item_id,
-                    self._source_id,
-                    self._keys.get(d.parent_key) if d.parent_key else self._context_item_id,
+                    source_id,
+                    keys.get(d.parent_key) if d.parent_key else context_item_id,
                     kind_text[id(d.kind)],
                     d.locator,
-                    self._participant(d.author) if d.author else None,
+                    author_id,
                     d.conversation,
                     d.text,
                     d.mime,
                     d.blob_sha256,
-                    json.dumps(d.meta, ensure_ascii=False, separators=(",", ":"))
-                    if d.meta
-                    else "{}",
+                    dumps(d.meta, ensure_ascii=False, separators=(",", ":")) if d.meta else "{}",
                     fp or None,
                     d.ocr_text,
                     d.phash or None,
                 )
             )
-            pages.extend(
-                (
-                    item_id,
-                    p.number,
-                    p.width,
-                    p.height,
-                    p.text,
-                    words_json(p.words),
-                    p.origin,
+            if d.pages:
+                pages.extend(
+                    (
+                        item_id,
+                        p.number,
+                        p.width,
+                        p.height,
+                        p.text,
+                        words_json(p.words),
+                        p.origin,
+                    )
+                    for p in d.pages
                 )
-                for p in d.pages
-            )
-            identifiers.extend(
-                (item_id, i.account, i.kind.value, i.value, i.raw, i.port, i.ts_utc_us)
-                for i in d.identifiers
-            )
+            if d.identifiers:
+                identifiers.extend(
+                    (item_id, i.account, i.kind.value, i.value, i.raw, i.port, i.ts_utc_us)
+                    for i in d.identifiers
+                )
             for e in d.events:
                 ts = e.ts_utc_us
                 if first is None or ts < first:
                     first = ts
                 if last is None or ts > last:
                     last = ts
-                events.append(
+                add_event(
                     (item_id, ts, e.kind, e.original, confidence[id(e.confidence)], e.zone, e.flags)
                 )
-            recipients.extend(
-                (item_id, pid) for pid in {self._participant(r) for r in d.recipients}
-            )
+            if d.recipients:
+                recipients.extend((item_id, pid) for pid in {participant(r) for r in d.recipients})
+        self._has_text = has_text
         self.first_us, self.last_us = first, last
-        # Plain executemany on the session's connection: the rows are already in column
-        # order, and SQLAlchemy's per-row parameter processing would cost more than SQLite.
-        conn = self._s.connection()
-        conn.exec_driver_sql(_INSERT_ITEM, rows)
+        # Plain executemany: the rows are already in column order, and SQLAlchemy's per-row
+        # parameter processing would cost more than SQLite.
+        cur = self._cur
+        cur.executemany(_INSERT_ITEM, rows)
         if events:
-            conn.exec_driver_sql(_INSERT_EVENT, events)
+            cur.executemany(_INSERT_EVENT, events)
         if recipients:
-            conn.exec_driver_sql(_INSERT_RECIPIENT, recipients)
+            cur.executemany(_INSERT_RECIPIENT, recipients)
         if pages:
-            conn.exec_driver_sql(_INSERT_PAGE, pages)
+            cur.executemany(_INSERT_PAGE, pages)
         if identifiers:
-            conn.exec_driver_sql(_INSERT_IDENTIFIER, identifiers)
+            cur.executemany(_INSERT_IDENTIFIER, identifiers)
         self.items += len(drafts)
