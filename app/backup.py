@@ -6,6 +6,10 @@ lets the writer go on meanwhile); then every original that snapshot names is har
 link is as good as a copy. Work happens in `NAME.threadline.partial` and is renamed only
 when whole. The copy records "case.backup" in its own audit chain, and so does the case
 itself when this process holds its lock.
+
+An encrypted case's copy stays encrypted: the database is copied page by page through
+SQLCipher under the same key, the sealed originals are linked or copied as they are, and the
+key file goes with them, so the copy opens with the same passphrase.
 """
 
 from __future__ import annotations
@@ -14,15 +18,15 @@ import argparse
 import logging
 import os
 import shutil
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.case import DB_NAME, SUFFIX, Case
-from app.errors import CaseLocked, StoreError
+from app.errors import StoreError
 from app.jobs import ProgressCallback, ThrottledProgress
 from app.store.blobs import write_failure
+from app.store.crypto import KEYS_FILE
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +44,10 @@ class BackupReport:
 
 
 def _snapshot(case: Case, target: Path) -> None:
-    """The database as of one moment, via the online backup API."""
-    src = sqlite3.connect(f"file:{case.folder / DB_NAME}?mode=ro", uri=True, timeout=30)
-    dst = sqlite3.connect(target)
+    """The database as of one moment, via the online backup API (an encrypted case's copy
+    is keyed like the case: SQLCipher re-encrypts every page it writes)."""
+    src = case.connect_database(readonly=True)
+    dst = case.connect_database(target)
     try:
         src.execute("PRAGMA busy_timeout=30000")
         src.backup(dst)  # one step: a single read transaction, so one consistent snapshot
@@ -52,8 +57,8 @@ def _snapshot(case: Case, target: Path) -> None:
         src.close()
 
 
-def _named_originals(db: Path) -> list[str]:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+def _named_originals(case: Case, db: Path) -> list[str]:
+    con = case.connect_database(db, readonly=True)
     try:
         rows = con.execute(
             "SELECT sha256 FROM sources UNION SELECT blob_sha256 FROM items WHERE blob_sha256 != ''"
@@ -97,7 +102,9 @@ def backup_case(
             (work / sub).mkdir(parents=True, exist_ok=True)
         tick(0, 1, "Copying the database")
         _snapshot(case, work / DB_NAME)
-        shas = _named_originals(work / DB_NAME)
+        if case.encrypted:  # the same data key, wrapped under the same passphrase
+            shutil.copy2(case.folder / KEYS_FILE, work / KEYS_FILE)
+        shas = _named_originals(case, work / DB_NAME)
         for n, sha in enumerate(shas):
             tick(n, len(shas), "Copying the originals")
             source = case.blobs.path(sha)
@@ -121,7 +128,7 @@ def backup_case(
         "bytes": size,
         "derived": derived,
     }
-    with Case.open(final) as copy:
+    with case.reopen(final) as copy:
         with copy.write() as s:
             copy.audit(s, "case.backup", {**payload, "this_is_the_copy": True})
         head = copy.info().audit_head
@@ -137,11 +144,9 @@ def backup_case(
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """`backup CASE DEST [--derived]`: the copy, even while the case is open elsewhere."""
-    try:
-        case = Case.open(args.case)
-    except CaseLocked:
-        case = Case.open(args.case, readonly=True)
-    with case:
+    from app.cli import open_case
+
+    with open_case(args.case, or_read_only=True) as case:
         backup_case(case, args.dest, derived=args.derived)
     return 0
 

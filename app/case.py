@@ -16,12 +16,25 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
 from app import search as fulltext
-from app.errors import CaseNotFound, StoreError
+from app.errors import CaseNotFound, PassphraseRequired, StoreError
 from app.model import AuditRow, CaseInfo, SourceRow, TimelineRow
 from app.search import Hit
 from app.store.blobs import BlobStore
+from app.store.crypto import (
+    KEYS_FILE,
+    CaseKeys,
+    EncryptedBlobStore,
+    EncryptedDerivedFiles,
+    check_new_passphrase,
+    is_encrypted,
+    new_keys,
+    unlock,
+    write_key_file,
+)
+from app.store.crypto import MIN_PASSPHRASE as MIN_PASSPHRASE  # for the window
+from app.store.crypto import passphrase_strength as passphrase_strength
 from app.store.derived import DerivedFiles
-from app.store.engine import BEGIN_OPTION, current_revision, make_engine, migrate
+from app.store.engine import BEGIN_OPTION, connect, current_revision, make_engine, migrate
 from app.store.lock import CaseLock, current_user
 from app.store.schema import Event, Item, Participant, Setting, Source
 from app.timeline import query
@@ -32,6 +45,7 @@ from app.timeline.query import EVERYTHING, TimelineFilter, TimelineKeys
 SUFFIX = ".threadline"
 DB_NAME = "case.sqlite"
 DEFAULT_ZONE = "Europe/London"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def case_folder(path: str | Path) -> Path:
@@ -45,19 +59,30 @@ class Case:
 
     Every change goes through `write()`: one immediate transaction in which the change and
     its audit entry commit together or not at all.
+
+    An encrypted case (made with a passphrase) keeps its database in SQLCipher and its
+    originals and derived files sealed; `blobs` and `derived` give plaintext to readers in
+    memory only, and `encrypted` says which kind of case this is.
     """
 
-    def __init__(self, folder: Path, *, readonly: bool) -> None:
+    def __init__(self, folder: Path, *, readonly: bool, keys: CaseKeys | None = None) -> None:
         self.folder = folder
         self.readonly = readonly
         self.user = current_user()
-        self.blobs = BlobStore(folder / "originals")
-        self.derived = DerivedFiles(folder / "derived")
+        self._secrets = keys
+        self.blobs: BlobStore
+        self.derived: DerivedFiles
+        if keys is None:
+            self.blobs = BlobStore(folder / "originals")
+            self.derived = DerivedFiles(folder / "derived")
+        else:
+            self.blobs = EncryptedBlobStore(folder / "originals", keys.blobs)
+            self.derived = EncryptedDerivedFiles(folder / "derived", keys.derived)
         self._lock = CaseLock(folder)
         if not readonly:
             self._lock.acquire()
         try:
-            self.engine = make_engine(folder / DB_NAME)
+            self.engine = make_engine(folder / DB_NAME, keys.database if keys else None)
             if readonly:
                 if current_revision(self.engine) is None:
                     raise StoreError(f"{folder} holds no case database")
@@ -68,7 +93,7 @@ class Case:
             self._lock.release()
             raise
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._keys = KeysCache(folder / "derived" if (folder / "derived").is_dir() else None)
+        self._keys = KeysCache(self.derived if (folder / "derived").is_dir() else None)
         self._writer = sessionmaker(
             self.engine.execution_options(**{BEGIN_OPTION: "BEGIN IMMEDIATE"}),
             expire_on_commit=False,
@@ -77,15 +102,24 @@ class Case:
     # -- life cycle -------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: str | Path, *, zone_name: str = DEFAULT_ZONE) -> Case:
-        """Make a new case folder and open it for writing."""
+    def create(
+        cls, path: str | Path, *, zone_name: str = DEFAULT_ZONE, passphrase: str | None = None
+    ) -> Case:
+        """Make a new case folder and open it for writing; encrypted with a passphrase."""
         zone(zone_name)
         folder = case_folder(path)
         if folder.exists() and any(folder.iterdir()):
             raise StoreError(f"{folder} already exists")
+        keys = None
+        if passphrase is not None:
+            check_new_passphrase(passphrase)
+            keys = new_keys()
+            key_file = keys.wrap(passphrase)
         for sub in ("originals", "derived", "exports"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
-        case = cls(folder, readonly=False)
+        if keys is not None:
+            write_key_file(folder, key_file)
+        case = cls(folder, readonly=False, keys=keys)
         with case.write() as s:
             for key, value in (
                 ("name", folder.name.removesuffix(SUFFIX)),
@@ -94,19 +128,84 @@ class Case:
                 ("created_by", case.user),
             ):
                 s.add(Setting(key=key, value=value))
-            case.audit(s, "case.create", {"name": folder.name, "zone": zone_name})
+            case.audit(
+                s,
+                "case.create",
+                {"name": folder.name, "zone": zone_name, "encrypted": keys is not None},
+            )
         return case
 
     @classmethod
-    def open(cls, path: str | Path, *, readonly: bool = False) -> Case:
-        """Open an existing case; `readonly` takes no lock and never writes."""
-        folder = Path(path).expanduser().absolute()
-        if not (folder / DB_NAME).is_file():
-            alt = case_folder(path)
-            if not (alt / DB_NAME).is_file():
-                raise CaseNotFound(f"no case at {path}")
-            folder = alt
-        return cls(folder, readonly=readonly)
+    def open(
+        cls, path: str | Path, *, readonly: bool = False, passphrase: str | None = None
+    ) -> Case:
+        """Open an existing case; `readonly` takes no lock and never writes.
+
+        An encrypted case needs its passphrase: `PassphraseRequired` without one,
+        `WrongPassphrase` when it does not open the case. A plain case ignores it.
+        """
+        folder = find_case(path)
+        keys = None
+        if is_encrypted(folder):
+            name = folder.name.removesuffix(SUFFIX)
+            if passphrase is None:
+                raise PassphraseRequired(f"case {name} is encrypted: a passphrase is needed")
+            keys = unlock(folder, passphrase, name)
+        else:
+            _check_plain_database(folder)
+        return cls(folder, readonly=readonly, keys=keys)
+
+    def reopen(self, folder: Path | None = None, *, readonly: bool = False) -> Case:
+        """Open this case again (or its copy in `folder`, a backup) with the key in hand,
+        so no passphrase is asked twice: e.g. to take the write lock briefly."""
+        target = self.folder if folder is None else Path(folder)
+        if self._secrets is not None and not is_encrypted(target):
+            raise StoreError(f"{target} is not an encrypted copy of case {self.name}")
+        return type(self)(target, readonly=readonly, keys=self._secrets)
+
+    def connect_database(self, db_path: Path | None = None, *, readonly: bool = False) -> Any:
+        """A bare DB-API connection to this case's database, or to a copy of it keyed alike
+        (`db_path`), for what the engine does not offer: SQLite's online backup API."""
+        key = self._secrets.database if self._secrets is not None else None
+        return connect(
+            self.folder / DB_NAME if db_path is None else db_path, key, readonly=readonly
+        )
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether this case is encrypted (its data is sealed under a passphrase)."""
+        return self._secrets is not None
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Give the case a new passphrase (audited "case.rekey").
+
+        Only the data key is wrapped again, under the new passphrase with a fresh salt; no
+        original and no database page is encrypted again. The old passphrase must open it.
+        """
+        if self._secrets is None:
+            raise StoreError(f"case {self.name} is not encrypted: it has no passphrase")
+        if self.readonly:
+            raise StoreError(f"case {self.name} is open read-only")
+        check_new_passphrase(new)
+        if unlock(self.folder, old, self.name).database != self._secrets.database:
+            raise StoreError(f"the key file of case {self.name} is not the one it was opened with")
+        key_file = self._secrets.wrap(new)
+        previous = (self.folder / KEYS_FILE).read_bytes()
+        replaced = False
+        try:
+            with self.write() as s:
+                kdf = key_file["kdf"]
+                self.audit(
+                    s,
+                    "case.rekey",
+                    {"kdf": kdf["name"], "n": kdf["n"], "r": kdf["r"], "p": kdf["p"]},
+                )
+                write_key_file(self.folder, key_file)  # before the commit: both or neither
+                replaced = True
+        except BaseException:
+            if replaced:
+                write_key_file(self.folder, previous)
+            raise
 
     def close(self) -> None:
         """Release the database and the lock."""
@@ -324,12 +423,6 @@ class Case:
             return None
         return str(sha)
 
-    def item_blob_path(self, item_id: int) -> Path | None:
-        """The item's original as a plaintext file (None when encrypted): being replaced by
-        `item_blob_sha` and reads from memory."""
-        sha = self.item_blob_sha(item_id)
-        return None if sha is None else self.blobs.local_path(sha)
-
     def export_dir(self) -> Path:
         """Where export packs go."""
         return self.folder / "exports"
@@ -358,6 +451,36 @@ def disk_trouble(exc: BaseException) -> BaseException | None:
 def dumps(value: Any) -> str:
     """Compact JSON for payloads and CLI output."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def find_case(path: str | Path) -> Path:
+    """The folder of the existing case named by `path` (with or without `.threadline`)."""
+    folder = Path(path).expanduser().absolute()
+    if not (folder / DB_NAME).is_file():
+        alt = case_folder(path)
+        if not (alt / DB_NAME).is_file():
+            raise CaseNotFound(f"no case at {path}")
+        folder = alt
+    return folder
+
+
+def needs_passphrase(path: str | Path) -> bool:
+    """Whether the case at `path` is encrypted, so opening it needs a passphrase."""
+    return is_encrypted(find_case(path))
+
+
+def _check_plain_database(folder: Path) -> None:
+    """Refuse clearly an encrypted database whose key file has gone."""
+    try:
+        with (folder / DB_NAME).open("rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+    except OSError:
+        return
+    if head and head != _SQLITE_MAGIC:
+        raise StoreError(
+            f"the database of case {folder.name.removesuffix(SUFFIX)} is encrypted but its "
+            f"key file ({KEYS_FILE}) is missing: restore it from a backup"
+        )
 
 
 def is_case(path: str | Path) -> bool:

@@ -31,6 +31,18 @@ class SchemaTooNew(StoreError):
     """The case was written by a newer Threadline than this one."""
 
 
+class PassphraseRequired(StoreError):
+    """The case is encrypted and no passphrase was given."""
+
+
+class WrongPassphrase(StoreError):
+    """The passphrase given does not open the encrypted case."""
+
+
+class WeakPassphrase(EvidenceError):
+    """A new passphrase does not meet the one rule (a minimum length)."""
+
+
 class IntegrityError(EvidenceError):
     """An original or the audit chain no longer matches what was recorded."""
 

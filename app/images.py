@@ -9,24 +9,22 @@ as warning sentences and never as a lost file.
 from __future__ import annotations
 
 import functools
-import hashlib
+import io
 import itertools
 import logging
 import math
-import os
 import re
-import tempfile
 import threading
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from operator import mul
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 import exifread
+import numpy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app import limits
@@ -99,6 +97,9 @@ class _ReadBudget:
     def __init__(self, fh: BinaryIO, reads: int) -> None:
         self._fh = fh
         self._left = reads
+        # exifread seeks before nearly every read: bound here, not found by __getattr__.
+        self.seek = fh.seek
+        self.tell = fh.tell
 
     def read(self, size: int = -1) -> bytes:
         """Read, counting."""
@@ -614,6 +615,7 @@ _COS = [
     [math.cos(math.pi * (2 * x + 1) * u / (2 * _DCT_SIZE)) for x in range(_DCT_SIZE)]
     for u in range(_LOW)
 ]
+_COS_MATRIX = numpy.array(_COS, dtype=numpy.float64)
 
 
 def phash(im: Image.Image) -> str:
@@ -625,12 +627,11 @@ def phash(im: Image.Image) -> str:
     small = _resizable(im).resize(
         (_DCT_SIZE, _DCT_SIZE), Image.Resampling.LANCZOS, reducing_gap=2.0
     )
-    pixels = _flat(small).convert("L").tobytes()
-    rows = [pixels[y * _DCT_SIZE : (y + 1) * _DCT_SIZE] for y in range(_DCT_SIZE)]
-    by_row = [[sum(map(mul, row, cu)) for cu in _COS] for row in rows]
-    columns = list(zip(*by_row, strict=True))
+    pixels = numpy.frombuffer(_flat(small).convert("L").tobytes(), dtype=numpy.uint8)
+    grid = pixels.reshape(_DCT_SIZE, _DCT_SIZE).astype(numpy.float64)
+    # The 2-D DCT's 8×8 lowest frequencies: low[v][u] = Σy Σx C[v][y]·p[y][x]·C[u][x].
     # Rounded so that float noise cannot set bits: a flat image hashes the same everywhere.
-    low = [round(sum(map(mul, cv, columns[u])), 6) for cv in _COS for u in range(_LOW)]
+    low = numpy.round(_COS_MATRIX @ (grid @ _COS_MATRIX.T), 6).ravel().tolist()
     ordered = sorted(low)
     median = (ordered[31] + ordered[32]) / 2
     bits = 0
@@ -694,30 +695,28 @@ def near_duplicate_groups(hashes: Mapping[int, str], max_distance: int = 10) -> 
 
 # --- Thumbnails -------------------------------------------------------------------------
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
+def thumbnail(source: BinaryIO | Path, size: int = 256, *, name: str = "") -> tuple[bytes, str]:
+    """A thumbnail of at most `size` pixels a side, made in memory: (its bytes, its suffix).
 
-def thumbnail(blob_path: Path, dest_dir: Path, size: int = 256) -> Path:
-    """A thumbnail of at most `size` pixels a side, made once and kept in `dest_dir`.
-
-    Named by the original's SHA-256 and the size; upright; no metadata (no EXIF, GPS or
-    profile) is written. JPEG, or PNG when the image has transparency. Slow for big images:
-    call it off the GUI thread. Raises `EvidenceError` when the pixels cannot be read.
+    `source` is the picture as a seekable stream (or a file); `name` says which picture in
+    messages. Upright; no metadata (no EXIF, GPS or profile) is written. JPEG (".jpg"), or
+    PNG (".png") when the image has transparency. Nothing is written to disk. Slow for big
+    images: call it off the GUI thread. Raises `EvidenceError` when the pixels cannot be read.
     """
-    sha = blob_path.name if _SHA256.match(blob_path.name) else _sha256(blob_path)
-    for suffix in (".jpg", ".png"):
-        done = dest_dir / f"{sha}_{size}{suffix}"
-        if done.exists():
-            return done
+    if isinstance(source, Path):
+        with source.open("rb") as fh:
+            return thumbnail(fh, size, name=name or source.name)
+    what = name or "the picture"
     problems: list[str] = []
-    with blob_path.open("rb") as fh, _pillow_warnings(problems):
-        im = _open(fh, problems)
+    with _pillow_warnings(problems):
+        im = _open(source, problems)
         if im is None:
-            raise EvidenceError(f"no thumbnail for {blob_path.name}: {'; '.join(problems)}")
+            raise EvidenceError(f"no thumbnail for {what}: {'; '.join(problems)}")
         with im:
             if im.size[0] * im.size[1] > MAX_PIXELS:
                 raise EvidenceError(
-                    f"no thumbnail for {blob_path.name}: {im.size[0]}×{im.size[1]} pixels "
+                    f"no thumbnail for {what}: {im.size[0]}×{im.size[1]} pixels "
                     f"is over the {MAX_PIXELS // 1_000_000} MP limit"
                 )
             try:
@@ -730,35 +729,17 @@ def thumbnail(blob_path: Path, dest_dir: Path, size: int = 256) -> Path:
                 out = small.convert("RGBA") if alpha else _flat(small).convert("RGB")
             except Exception as exc:  # decoders raise anything on bad data
                 log.debug("thumbnail decoding failed", exc_info=True)
-                raise EvidenceError(
-                    f"no thumbnail for {blob_path.name}: {_decode_problem(exc)}"
-                ) from exc
-    # A fresh image carries no info (EXIF, XMP, ICC, text chunks) into the saved file.
+                raise EvidenceError(f"no thumbnail for {what}: {_decode_problem(exc)}") from exc
+    # A fresh image carries no info (EXIF, XMP, ICC, text chunks) into the saved bytes.
     clean = Image.frombytes(out.mode, out.size, out.tobytes())
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    final = dest_dir / f"{sha}_{size}{'.png' if alpha else '.jpg'}"
-    fd, tmp = tempfile.mkstemp(dir=dest_dir, suffix=final.suffix)
-    try:
-        with os.fdopen(fd, "wb") as sink:
-            if alpha:
-                clean.save(sink, "PNG", optimize=False)
-            else:
-                clean.save(sink, "JPEG", quality=85)
-        os.replace(tmp, final)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return final
+    buf = io.BytesIO()
+    if alpha:
+        clean.save(buf, "PNG", optimize=False)
+        return buf.getvalue(), ".png"
+    clean.save(buf, "JPEG", quality=85)
+    return buf.getvalue(), ".jpg"
 
 
 def _loaded(im: Image.Image) -> Image.Image:
     im.load()
     return im
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

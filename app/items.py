@@ -12,9 +12,9 @@ import json
 import logging
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from PIL import Image, ImageOps
 from sqlalchemy import text
@@ -23,7 +23,10 @@ from sqlalchemy.orm import Session
 from app import images
 from app.case import Case
 from app.errors import EvidenceError, StoreError
+from app.originals import Original
+from app.originals import original as stored_original
 from app.paths import user_data_dir
+from app.store.derived import DerivedFiles
 from app.timeline.query import label
 
 log = logging.getLogger(__name__)
@@ -85,23 +88,25 @@ class SourceInfo:
 class ItemRef:
     """Another item shown beside one: an attachment, a near-duplicate.
 
-    `thumbnail` is a small upright JPEG/PNG of an image, when one could be made.
+    `sha256` is the item's own original in the case's store ('' when none); `thumbnail` the
+    bytes of a small upright JPEG/PNG of an image, when one could be made.
     """
 
     item_id: int
     kind: str
     name: str
     mime: str = ""
-    blob_path: Path | None = None
-    thumbnail: Path | None = None
+    sha256: str = ""
+    thumbnail: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class ItemDetail:
     """Everything a viewer shows of one item. `meta` is the importer's; do not change it.
 
-    `blob_path` is the item's own original (a photo, a PDF) in the case's store; None when
-    the only original is the container it was read from (a chat export, a mailbox).
+    `original` is the item's own original (a photo, a PDF) in the case's store, read through
+    it (`open`, `read`; `path` only when the store keeps a plaintext file); None when the
+    only original is the container it was read from (a chat export, a mailbox).
     """
 
     item_id: int
@@ -117,7 +122,7 @@ class ItemDetail:
     locator: str
     events: tuple[EventInfo, ...]
     source: SourceInfo
-    blob_path: Path | None
+    original: Original | None
     page_count: int
     children: tuple[ItemRef, ...]
     parent_id: int | None = None
@@ -127,6 +132,11 @@ class ItemDetail:
         """A short name for headings: the file name the importer saw, else the source's."""
         file_name = self.meta.get("file_name")
         return file_name if isinstance(file_name, str) and file_name else self.source.name
+
+    @property
+    def blob_sha(self) -> str | None:
+        """The SHA-256 of the item's own original, None when it has none."""
+        return self.original.sha256 if self.original is not None else None
 
     @property
     def first_event(self) -> EventInfo | None:
@@ -226,46 +236,86 @@ def _json_ids(ids: Iterable[int]) -> str:
     return "[" + ",".join(str(int(i)) for i in ids) + "]"
 
 
-def _blob(case: Case, kind: str, blob_sha: str, source_sha: str, source_items: int) -> Path | None:
+def _blob_sha(kind: str, blob_sha: str, source_sha: str, source_items: int) -> str:
     """The item's own original: its blob, or its source's when the source is the item."""
     if blob_sha:
-        return case.blobs.path(blob_sha)
+        return blob_sha
     if kind in FILE_KINDS and source_items == 1 and source_sha:
-        return case.blobs.path(source_sha)
-    return None
+        return source_sha
+    return ""
 
 
-def thumbnail_dir(case: Case) -> Path:
-    """Where thumbnails of a case's pictures are kept."""
-    if case.readonly:
-        # A read-only case is never written to, not even its caches; and evidence never
-        # goes to a shared temporary folder: the user's own data folder keeps them.
-        return user_data_dir() / "thumbnails"
-    return case.derived_dir() / "thumbnails"
+def _original(case: Case, sha: str) -> Original | None:
+    return stored_original(case.blobs, sha) if sha else None
 
 
-def thumbnail(case: Case, blob_path: Path | None, size: int = THUMB_SIZE) -> Path | None:
-    """A cached thumbnail of an image original; None when its pixels cannot be read.
+THUMBNAILS = "thumbnails"
+"""The folder of `derived/` holding thumbnails: `thumbnails/<sha256>_<size>.jpg|png`."""
 
-    Made once per original and size, then read from the cache; slow the first time for a
-    large photo, so call it off the GUI thread.
+
+def _thumbnail_name(sha: str, size: int, suffix: str) -> str:
+    return f"{THUMBNAILS}/{sha}_{size}{suffix}"
+
+
+def _thumbnail_stores(case: Case) -> tuple[list[DerivedFiles], DerivedFiles | None]:
+    """Where thumbnails are looked for, and where a new one is kept (None: nowhere)."""
+    if not case.readonly:
+        return [case.derived], case.derived
+    if case.derived.encrypted:
+        # A read-only case is never written to; and an encrypted case's pictures never
+        # go to a plaintext folder: a new thumbnail is made in memory and not kept.
+        return [case.derived], None
+    # A read-only plain case keeps new thumbnails in the user's own data folder (evidence
+    # never goes to a shared temporary folder).
+    own = DerivedFiles(user_data_dir())
+    return [case.derived, own], own
+
+
+def make_thumbnail(case: Case, sha: str, size: int = THUMB_SIZE, *, name: str = "") -> bytes:
+    """The bytes of a thumbnail (JPEG, or PNG with transparency) of the image original `sha`.
+
+    Made once per original and size from the original's stream, kept through the case's
+    derived files (sealed in an encrypted case), then read back. Slow the first time for a
+    large photo: call it off the GUI thread. Raises `EvidenceError` when the original is not
+    in the store or its pixels cannot be read.
     """
-    if blob_path is None or not blob_path.is_file():
+    look_in, keep_in = _thumbnail_stores(case)
+    for suffix in (".jpg", ".png"):
+        for store in look_in:
+            kept = store.read(_thumbnail_name(sha, size, suffix))
+            if kept:
+                return kept
+    if not case.blobs.exists(sha):
+        raise StoreError(f"the original {sha[:12]}… is not in the case's store")
+    with case.blobs.open(sha) as fh:
+        data, suffix = images.thumbnail(fh, size, name=name or f"original {sha[:12]}…")
+    if keep_in is not None:
+        try:
+            keep_in.write(_thumbnail_name(sha, size, suffix), data)
+        except (EvidenceError, OSError) as exc:  # a cache: not kept, still shown
+            log.info("thumbnail of %s not kept: %s", sha[:12], exc)
+    return data
+
+
+def thumbnail(case: Case, sha: str | None, size: int = THUMB_SIZE) -> bytes | None:
+    """A cached thumbnail of an image original (see `make_thumbnail`); None when there is
+    no original or its pixels cannot be read."""
+    if not sha:
         return None
     try:
-        return images.thumbnail(blob_path, thumbnail_dir(case), size)
+        return make_thumbnail(case, sha, size)
     except (EvidenceError, OSError) as exc:
-        log.info("no thumbnail for %s: %s", blob_path.name, exc)
+        log.info("no thumbnail for %s: %s", sha[:12], exc)
         return None
 
 
 def _with_thumbnail(case: Case, ref: ItemRef) -> ItemRef:
-    if ref.kind != "image" or ref.blob_path is None:
+    if ref.kind != "image" or not ref.sha256:
         return ref
-    thumb = thumbnail(case, ref.blob_path)
+    thumb = thumbnail(case, ref.sha256)
     if thumb is None:
         return ref
-    return ItemRef(ref.item_id, ref.kind, ref.name, ref.mime, ref.blob_path, thumb)
+    return replace(ref, thumbnail=thumb)
 
 
 _CHILDREN = (
@@ -291,7 +341,7 @@ def _children(case: Case, s: Session, ids: Sequence[int]) -> dict[int, list[Item
                 kind=kind,
                 name=name or sname,
                 mime=mime or "",
-                blob_path=_blob(case, kind, blob_sha or "", ssha, scount),
+                sha256=_blob_sha(kind, blob_sha or "", ssha, scount),
             )
         )
     return out
@@ -391,7 +441,7 @@ def item_detail(case: Case, item_id: int) -> ItemDetail:
             mime=source_mime or "",
             parent_name=parent_name or "",
         ),
-        blob_path=_blob(case, kind, blob_sha or "", source_sha, source_items),
+        original=_original(case, _blob_sha(kind, blob_sha or "", source_sha, source_items)),
         page_count=page_count,
         children=tuple(children),
         parent_id=parent_id,
@@ -749,7 +799,7 @@ def item_refs(case: Case, ids: Sequence[int], *, thumbnails: bool = True) -> lis
         m = _meta(meta)
         name = m.get("file_name") if isinstance(m.get("file_name"), str) else ""
         ref = ItemRef(
-            iid, kind, name or sname, mime or "", _blob(case, kind, blob_sha, ssha, scount)
+            iid, kind, name or sname, mime or "", _blob_sha(kind, blob_sha or "", ssha, scount)
         )
         by_id[iid] = _with_thumbnail(case, ref) if thumbnails else ref
     return [by_id[i] for i in ids if i in by_id]
@@ -824,20 +874,22 @@ def item_summaries(case: Case, item_ids: Iterable[int]) -> dict[int, ItemSummary
     return out
 
 
-def load_pixels(path: Path, max_side: int = 4096) -> Pixels:
+def load_pixels(source: Path | BinaryIO, max_side: int = 4096, *, name: str = "") -> Pixels:
     """An image original decoded upright (EXIF orientation applied), at most `max_side`
-    pixels on its long side. Raises `EvidenceError` when the pixels cannot be read.
+    pixels on its long side, from a file or a seekable stream (`name` says which picture in
+    messages). Raises `EvidenceError` when the pixels cannot be read.
 
     Large JPEGs decode at a reduced scale; images over `images.MAX_PIXELS` are refused
     before decoding. Slow for large photos: call it off the GUI thread.
     """
     images.heif_supported()
+    what = name or (source.name if isinstance(source, Path) else "the picture")
     try:
-        with warnings.catch_warnings(record=True), Image.open(path) as im:
+        with warnings.catch_warnings(record=True), Image.open(source) as im:
             full = im.size
             if full[0] * full[1] > images.MAX_PIXELS:
                 raise EvidenceError(
-                    f"{path.name}: {full[0]}×{full[1]} pixels is over the "
+                    f"{what}: {full[0]}×{full[1]} pixels is over the "
                     f"{images.MAX_PIXELS // 1_000_000} MP limit: not shown"
                 )
             if im.format == "JPEG":
@@ -858,7 +910,20 @@ def load_pixels(path: Path, max_side: int = 4096) -> Pixels:
         raise
     except Exception as exc:  # Pillow raises anything on damaged or hostile files
         log.debug("pixels unreadable", exc_info=True)
-        raise EvidenceError(f"{path.name}: the pixels cannot be read ({exc})") from exc
+        raise EvidenceError(f"{what}: the pixels cannot be read ({exc})") from exc
+
+
+def original_pixels(source: Original, max_side: int = 4096, *, name: str = "") -> Pixels:
+    """`load_pixels` of a stored original, read through the case's store (no plaintext file
+    needed). Raises `EvidenceError` when it is missing or its pixels cannot be read."""
+    if not source.present:
+        raise StoreError(f"{name or 'the picture'}: the original is not in the case's store")
+    try:
+        fh = source.open()
+    except OSError as exc:
+        raise StoreError(f"{name or 'the picture'}: the original cannot be read ({exc})") from exc
+    with fh:
+        return load_pixels(fh, max_side, name=name)
 
 
 # -- one load for the details pane -----------------------------------------------------

@@ -29,6 +29,7 @@ from app.case import Case
 from app.errors import Cancelled, EvidenceError
 from app.images import heif_supported
 from app.jobs import CancelToken, ProgressCallback, ThrottledProgress
+from app.originals import open_pdf, original
 from app.store.schema import Item, Page, Setting
 
 log = logging.getLogger(__name__)
@@ -583,10 +584,10 @@ def _clamp(value: float, limit: float) -> float:
 def _read_pdf(case: Case, job: _Job, engine: OcrEngine, cancel: CancelToken) -> list[_PageResult]:
     """Render the pages without a text layer and read them; boxes in unrotated PDF points,
     the space the PDF importer gives its own word boxes in."""
-    pymupdf = _pymupdf()
-    # The file is opened by path rather than read into memory: scans run to hundreds of MB.
+    # By path when the store keeps a plaintext file (scans run to hundreds of MB), else
+    # from memory: an encrypted case's original is never decrypted to disk.
     try:
-        doc = pymupdf.open(str(case.blobs.path(job.sha256)), filetype="pdf")
+        doc = open_pdf(original(case.blobs, job.sha256))
     except Exception as exc:  # MuPDF raises several types for unreadable input
         raise OcrInputError(f"the PDF cannot be opened: {exc}") from exc
     try:

@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
 from app.case import Case
-from app.errors import EvidenceError
+from app.errors import EvidenceError, WrongPassphrase
 from app.export.pack import build_pack, verify_pack
 from app.export.plan import PackOptions
 from app.ingest.job import import_paths
@@ -44,6 +44,8 @@ PHOTO_WORDS = ("PARK", "GATES")
 """Printed large on the photo, for OCR to find."""
 REDACTED = "NB4 7QT"
 """The victim's postcode in the generated police report: redacted, then searched for."""
+ENCRYPTED_NAME = "Self-test encrypted.threadline"
+ENCRYPTED_PASSPHRASE = "self-test passphrase"
 
 WindowHook = Callable[[Path, Path], Path]
 """Opens the case folder (1st argument) in the main window offscreen and saves a screenshot
@@ -210,6 +212,36 @@ def _step_export(state: _State) -> None:
         raise SelfTestFailure(f"the pack failed verification: {findings[0]}")
 
 
+def _step_encrypted(state: _State) -> None:
+    """An encrypted case: the photo in, nothing of it readable on disk, the passphrase
+    needed (a wrong one refused), the original read back whole."""
+    folder = state.folder / ENCRYPTED_NAME
+    evidence = state.folder / "evidence-encrypted"
+    evidence.mkdir(exist_ok=True)
+    photo = photo_with_exif()
+    (evidence / PHOTO_NAME).write_bytes(photo)
+    with Case.create(folder, passphrase=ENCRYPTED_PASSPHRASE) as case:
+        report = import_paths(case, [evidence / PHOTO_NAME])
+        if report.count("imported") != 1:
+            raise SelfTestFailure(f"the photo was not imported: {report.files[0].reason}")
+    marker = b"Self-test camera"
+    for path in folder.rglob("*"):
+        if path.is_file() and marker in path.read_bytes():
+            raise SelfTestFailure(f"plaintext of the photo's EXIF in {path.name}")
+    try:
+        Case.open(folder, readonly=True, passphrase="not the passphrase").close()
+    except WrongPassphrase:
+        pass
+    else:
+        raise SelfTestFailure("a wrong passphrase opened the encrypted case")
+    with Case.open(folder, passphrase=ENCRYPTED_PASSPHRASE) as case:
+        sha = case.sources()[0].sha256
+        if not case.encrypted or case.blobs.read(sha) != photo:
+            raise SelfTestFailure("the encrypted original did not read back whole")
+        if not verify_case(case).ok:
+            raise SelfTestFailure("the encrypted case does not verify")
+
+
 def _step_verify(state: _State) -> None:
     case = state.case if state.case is not None else Case.open(state.folder / CASE_NAME)
     state.case = case
@@ -263,6 +295,7 @@ def run_self_test(
         ("OCR one image", _step_ocr),
         ("propose and approve a redaction", _step_redact),
         ("build and verify an export pack", _step_export),
+        ("encrypted case", _step_encrypted),
         ("render the window offscreen", window_step if window is not None else None),
         ("verify the case", _step_verify),
     ]

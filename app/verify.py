@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app import audit
 from app.case import Case
-from app.errors import CaseLocked
+from app.errors import CaseLocked, StoreError
 from app.jobs import CancelToken, ProgressCallback, ThrottledProgress
 from app.store.schema import Item, Source
 
@@ -48,7 +48,14 @@ def verify_case(
             if cancel is not None:
                 cancel.check()
             tick(n, len(names), f"Checking {name}")
-            actual = case.blobs.rehash(sha)
+            try:
+                actual = case.blobs.rehash(sha)
+            except StoreError:  # a sealed original that fails authentication
+                report.problems.append(
+                    f"original of {name} is damaged or not of this case: it does not "
+                    f"authenticate ({sha})"
+                )
+                continue
             if actual is None:
                 report.problems.append(f"original of {name} is missing ({sha})")
             elif actual != sha:
@@ -91,7 +98,7 @@ def record_verification(case: Case, report: VerifyReport) -> str:
     payload = verification_payload(report)
     if case.readonly:
         try:
-            writer = Case.open(case.folder)
+            writer = case.reopen()
         except CaseLocked:
             report.recorded = NOT_RECORDED_ELSEWHERE
             return report.recorded

@@ -12,7 +12,8 @@ from typing import cast
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from app.case import Case
+from app.case import Case, needs_passphrase
+from app.cli import PASSPHRASE_ENV
 from app.errors import EvidenceError
 from app.jobs import Progress
 from app.paths import user_data_dir
@@ -102,9 +103,14 @@ def run(argv: list[str]) -> int:
     try:
         window = MainWindow(SettingsStore(persistent=not headless), sync_loads=headless)
         error: EvidenceError | None = None
+        ask_for = ""
         if case_path:
             try:
-                window.set_case(Case.open(case_path))
+                if needs_passphrase(case_path) and not headless:
+                    ask_for = case_path  # asked in the window, once it shows
+                else:  # nobody can type offscreen: the variable, as on the command line
+                    passphrase = os.environ.get(PASSPHRASE_ENV)
+                    window.set_case(Case.open(case_path, passphrase=passphrase))
             except EvidenceError as exc:
                 error = exc
         if headless:
@@ -117,6 +123,8 @@ def run(argv: list[str]) -> int:
         window.show()
         if error is not None:
             show_error(window, error, "Open case")
+        elif ask_for:
+            window.open_case(ask_for)
         return app.exec()
     finally:
         sys.excepthook = previous

@@ -17,8 +17,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.case import Case
 from app.errors import EvidenceError
-from app.images import thumbnail
-from app.items import thumbnail_dir
+from app.items import make_thumbnail
 from app.jobs import CancelToken, Progress, ProgressCallback
 from app.ocr import OcrEngine, OcrReport, run_ocr
 from ui import display
@@ -130,17 +129,17 @@ class Thumb:
 
 
 def make_thumb(case: Case, item_id: int, size: int = THUMB_SIZE) -> Thumb:
-    """Make (or find on disk) an item's thumbnail; slow the first time: call it off the GUI
-    thread, except in scripted runs."""
-    path = case.item_blob_path(item_id)
-    if path is None:
+    """Make (or find among the case's derived files) an item's thumbnail; slow the first
+    time: call it off the GUI thread, except in scripted runs."""
+    sha = case.item_blob_sha(item_id)
+    if sha is None:
         return Thumb(item_id, None, "The original is not in the case's store.")
     try:
-        made = thumbnail(path, thumbnail_dir(case), size)
+        made = make_thumbnail(case, sha, size)
     except (EvidenceError, OSError) as exc:
         log.info("no thumbnail for item %d: %s", item_id, exc)
         return Thumb(item_id, None, "No preview: the picture cannot be decoded.")
-    image = QImage(str(made))
+    image = QImage.fromData(made)
     if image.isNull():
         return Thumb(item_id, None, "No preview: the thumbnail cannot be read.")
     return Thumb(item_id, image)

@@ -16,7 +16,6 @@ and a whole-page one (an item redaction with a page) blanks that PDF page.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ import pymupdf
 from app.audit import now_us
 from app.case import Case
 from app.errors import ExportError
+from app.export.packfiles import PackPath, Target, put, target
 from app.export.render_flow import (
     A4,
     A4_LANDSCAPE,
@@ -105,7 +105,7 @@ _CSS_EXTRA = """
 class BundleResult:
     """The bundle written: where, how many pages, and where each exhibit lies (1-based)."""
 
-    path: Path
+    path: Target
     pages: int
     exhibit_pages: dict[str, tuple[int, int]]
     index_pages: tuple[int, int] = (2, 2)
@@ -170,14 +170,15 @@ def _context(case: Case, plan: PackPlan) -> _Context:
 def render_bundle(
     case: Case,
     plan: PackPlan,
-    out_path: str | Path,
+    out_path: str | Path | PackPath,
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     certificate: str | None = None,
 ) -> BundleResult:
-    """Write the bundle PDF of a plan to `out_path` (atomically); see the module docstring."""
-    target = Path(out_path)
+    """Write the bundle PDF of a plan to `out_path` (a file, atomically, or a file of a pack);
+    see the module docstring."""
+    out = target(out_path)
     cancel = cancel or CancelToken()
     ctx = _context(case, plan)
     total = len(plan.entries)
@@ -199,12 +200,12 @@ def render_bundle(
         cert_doc: Any = None
         if certificate is not None:
             cert_doc = pm.open("pdf", flow_pdf([_certificate_html(certificate)], css=ctx.css))
-        result = _assemble(ctx, content, ranges, cert_doc, target)
+        result = _assemble(ctx, content, ranges, cert_doc, out)
     finally:
         content.close()
     if progress is not None:
         progress(Progress(total + 1, total + 1, f"Bundle written: {result.pages} pages"))
-    log.info("bundle written to %s (%d pages, %d exhibits)", target, result.pages, total)
+    log.info("bundle written to %s (%d pages, %d exhibits)", out, result.pages, total)
     return result
 
 
@@ -216,7 +217,7 @@ def _assemble(
     content: Any,
     ranges: dict[str, tuple[int, int]],
     cert_doc: Any,
-    target: Path,
+    out: Target,
 ) -> BundleResult:
     plan = ctx.plan
     prefix = bates_prefix(plan)
@@ -262,14 +263,14 @@ def _assemble(
         )
         doc.set_toc(_toc(ctx, pages, index_count, cert_at))
         doc.set_metadata({})
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        doc.save(tmp, garbage=3, deflate=True, deflate_images=True, deflate_fonts=True)
+        data = doc.tobytes(
+            garbage=3, deflate=True, deflate_images=True, deflate_fonts=True, no_new_id=True
+        )
     finally:
         doc.close()
-    tmp.replace(target)
+    put(out, data)
     return BundleResult(
-        path=target,
+        path=out,
         pages=total,
         exhibit_pages=pages,
         index_pages=(2, 1 + index_count),
@@ -586,11 +587,11 @@ def _inline_picture(ctx: _Context, child: ItemData, archive: Any) -> str:
     red = ctx.red(child.id)
     if red is not None and red.whole:
         return f"<p class='att'>{text_html(marker(red.whole))}</p>"
-    path = ctx.case.item_blob_path(child.id)
-    if path is None or not path.is_file():
+    sha = ctx.case.item_blob_sha(child.id)
+    if sha is None:
         return "<p class='att'>(picture not available)</p>"
     try:
-        data = redacted_picture(path, red, INLINE_PICTURE_PIXELS)
+        data = redacted_picture(ctx.case.blobs.read(sha), red, INLINE_PICTURE_PIXELS)
     except Exception as exc:  # noqa: BLE001 - a picture that cannot be read: said, not fatal
         log.info("attachment %s not shown: %s", child.id, exc)
         return "<p class='att'>(picture cannot be shown)</p>"
@@ -670,8 +671,8 @@ def _fixed_pages(ctx: _Context, entry: PackEntry, it: ItemData, content: Any, fi
             ),
         )
         return
-    path = ctx.case.item_blob_path(it.id)
-    if path is None or not path.is_file():
+    sha = ctx.case.item_blob_sha(it.id)
+    if sha is None:
         _append(
             content,
             flow_pdf(
@@ -684,10 +685,11 @@ def _fixed_pages(ctx: _Context, entry: PackEntry, it: ItemData, content: Any, fi
             ),
         )
         return
+    original = ctx.case.blobs.read(sha)  # through the store: never a plaintext copy on disk
     if it.kind == "image":
-        _picture_page(ctx, entry, it, path, red, content, first)
-    elif it.mime == "application/pdf" or path.read_bytes()[:5] == b"%PDF-":
-        _pdf_pages(ctx, entry, it, path, red, content, first)
+        _picture_page(ctx, entry, it, original, red, content, first)
+    elif it.mime == "application/pdf" or original[:5] == b"%PDF-":
+        _pdf_pages(ctx, entry, it, original, red, content, first)
     else:
         _append(
             content,
@@ -706,12 +708,12 @@ def _picture_page(
     ctx: _Context,
     entry: PackEntry,
     it: ItemData,
-    path: Path,
+    original: bytes,
     red: ItemRedactions | None,
     content: Any,
     first: bool,
 ) -> None:
-    data = redacted_picture(path, red, PAGE_PICTURE_PIXELS)
+    data = redacted_picture(original, red, PAGE_PICTURE_PIXELS)
     from app.export.render_items import picture_size
 
     width, height = picture_size(data)
@@ -735,7 +737,7 @@ def _pdf_pages(
     ctx: _Context,
     entry: PackEntry,
     it: ItemData,
-    path: Path,
+    original: bytes,
     red: ItemRedactions | None,
     content: Any,
     first: bool,
@@ -744,7 +746,7 @@ def _pdf_pages(
     whole = sorted(red.whole_pages) if red is not None else []
     if red is not None:  # a withheld page is labelled with the marks on it: give it its codes
         marks += [Mark(p, (0.0, 0.0, 1.0, 1.0), code) for p, code in red.whole_pages.items()]
-    data = redact_pdf(path, marks, whole)
+    data = redact_pdf(original, marks, whole)
     src: Any = pm.open("pdf", data)
     try:
         count = src.page_count

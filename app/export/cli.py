@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from app.case import Case
+from app.cli import open_case
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+ZIP_PASSWORD_ENV = "THREADLINE_ZIP_PASSWORD"
+"""The environment variable holding the encrypted zip's password, for scripted exports."""
 
 
 def _out(line: str) -> None:
@@ -22,6 +25,38 @@ def _err(line: str) -> None:
     sys.stderr.write(line + "\n")
 
 
+def _ask(prompt: str) -> str:
+    """Ask for the zip password at the terminal, without echo (tests replace this)."""
+    import getpass
+
+    return getpass.getpass(prompt)
+
+
+def zip_password(args: argparse.Namespace) -> str | None:
+    """The encrypted zip's password when one was asked for (--zip, --zip-password-env):
+    from the variable named, else THREADLINE_ZIP_PASSWORD, else typed twice at a prompt."""
+    from app.cli import CliError
+
+    named = args.zip_password_env
+    if not (args.zip or named):
+        return None
+    variable = named or ZIP_PASSWORD_ENV
+    value = os.environ.get(variable)
+    if value is not None:
+        return value
+    if named:
+        raise CliError(f"{named} is not set: it should hold the zip's password")
+    if not sys.stdin.isatty():
+        raise CliError(
+            f"the encrypted zip needs a password: type it at a terminal, or set {ZIP_PASSWORD_ENV} "
+            "(or name another variable with --zip-password-env)"
+        )
+    first = _ask("Password of the encrypted zip: ")
+    if _ask("The same again, to be sure: ") != first:
+        raise CliError("the two passwords typed differ: no pack was built")
+    return first
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Build a pack; 0 when verified complete, 1 with the findings otherwise.
 
@@ -29,11 +64,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     code says whether there were any.
     """
     from app.cli import _element_keys, _filter
-    from app.export.pack import ExportRefused, build_pack
+    from app.export.pack import ExportRefused, PlaintextRefused, build_pack
     from app.export.plan import PackOptions, plan_pack, plan_warnings
     from app.timeline.query import EVERYTHING
 
-    with Case.open(args.case) as case:
+    with open_case(args.case) as case:
         elements = _element_keys(case, args.element or ())
         args.element = None  # elements choose material (tagged items, timed or not)
         zone_name = args.zone or case.zone
@@ -65,20 +100,31 @@ def cmd_export(args: argparse.Namespace) -> int:
                 else "no warnings: nothing redacted or protected is left unredacted"
             )
             return EXIT_FAILED if warnings else EXIT_OK
+        password = zip_password(args)
         try:
-            out_dir = Path(args.out_dir) if args.out_dir else None
-            result = build_pack(case, options, out_dir, plan=plan)
+            out = args.out or args.out_dir
+            result = build_pack(
+                case, options, Path(out) if out else None, plan=plan, zip_password=password
+            )
         except ExportRefused as exc:
             _err(f"refused: {exc.headline}")
             for r in exc.pending:
                 _err(f"  proposed #{r.id} item {r.item_id} {r.reason} {r.where}")
+            if isinstance(exc, PlaintextRefused):
+                _err(
+                    "  name an output folder outside the case (OUT_DIR or --out), "
+                    "or add --zip for an encrypted zip"
+                )
             return EXIT_FAILED
     if result.status != "complete":
         _err(f"export {result.status}: {result.folder}")
         for finding in result.findings:
             _err(f"  {finding.where}: {finding.what}")
         return EXIT_FAILED
-    _out(f"pack complete and verified: {result.folder}")
+    if password is not None:
+        _out(f"pack complete, verified and sealed as an encrypted zip: {result.folder}")
+    else:
+        _out(f"pack complete and verified: {result.folder}")
     _out(f"  {len(result.files)} files, {result.pages} bundle pages")
     if result.sensitive_folder is not None:
         _out(f"  sensitive schedule (keep apart): {result.sensitive_folder}")
@@ -89,7 +135,7 @@ def cmd_exhibit(args: argparse.Namespace) -> int:
     """Give items an exhibit reference."""
     from app.export.exhibits import AssignExhibit, parse_ref
 
-    with Case.open(args.case) as case:
+    with open_case(args.case) as case:
         ref = parse_ref(args.ref)
         AssignExhibit(tuple(args.items), ref, description=args.description or "").apply(case)
     _out(f"exhibit {ref}: {len(args.items)} items")
@@ -100,7 +146,7 @@ def cmd_exhibits(args: argparse.Namespace) -> int:
     """List the exhibits of a case."""
     from app.export.exhibits import exhibits
 
-    with Case.open(args.case, readonly=True) as case:
+    with open_case(args.case, readonly=True) as case:
         rows = exhibits(case)
     for r in rows:
         lock = " (locked)" if r.locked else ""
@@ -115,7 +161,7 @@ def cmd_mark(args: argparse.Namespace) -> int:
     """Mark items sensitive or not for disclosure."""
     from app.export.exhibits import MarkMaterial
 
-    with Case.open(args.case) as case:
+    with open_case(args.case) as case:
         MarkMaterial(
             tuple(args.items),
             args.sensitive,
@@ -137,10 +183,25 @@ def add_commands(sub: argparse._SubParsersAction[Any]) -> None:
         help="build a redacted, numbered, verified disclosure pack",
         description="Build a disclosure pack (bundle PDF, redacted natives, schedule, manifest) "
         "in a new folder inside OUT_DIR (default: the case's exports/), verify every file, "
-        "and exit 1 with the findings when anything redacted is left or material is refused.",
+        "and exit 1 with the findings when anything redacted is left or material is refused. "
+        "With --zip the pack is an AES-256 encrypted zip instead, written from memory (no "
+        "unencrypted copy on disk). An encrypted case refuses a plain pack inside its own "
+        "folder: name an OUT_DIR outside it, or use --zip.",
     )
     p.add_argument("case")
     p.add_argument("out_dir", nargs="?", default=None, metavar="OUT_DIR")
+    p.add_argument("--out", metavar="OUT_DIR", help="where the pack goes (the same as OUT_DIR)")
+    p.add_argument(
+        "--zip",
+        action="store_true",
+        help=f"make the pack an AES-256 encrypted zip; its password is read from "
+        f"{ZIP_PASSWORD_ENV}, else typed twice",
+    )
+    p.add_argument(
+        "--zip-password-env",
+        metavar="VAR",
+        help="make the encrypted zip, with the password held in the environment variable VAR",
+    )
     p.add_argument("--set", default=DEFAULT_SET, help=f'redaction set (default "{DEFAULT_SET}")')
     p.add_argument("--all", action="store_true", help="everything not marked sensitive")
     p.add_argument("--exhibit", action="append", metavar="REF", help="an exhibit (repeatable)")

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 import app
 from app.case import Case
+from app.export.packfiles import FolderFiles, PackFiles, Target, put
 from app.export.plan import PackPlan, reason_counts
 from app.store.schema import Item, Source
 
@@ -52,16 +53,16 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def file_entries(folder: Path, skip: Iterable[str] = UNLISTED) -> list[dict[str, Any]]:
-    """Every file under `folder` (except `skip`): relative path, SHA-256 and size, sorted."""
+def file_entries(folder: Path | PackFiles, skip: Iterable[str] = UNLISTED) -> list[dict[str, Any]]:
+    """Every file of a pack (a folder, or its files) except `skip`: relative path, SHA-256
+    and size, sorted."""
+    files = folder if isinstance(folder, PackFiles) else FolderFiles(folder)
     skipped = set(skip)
-    out = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = path.relative_to(folder).as_posix()
-        if rel in skipped:
-            continue
-        out.append({"path": rel, "sha256": sha256_file(path), "size": path.stat().st_size})
-    return out
+    return [
+        {"path": rel, "sha256": files.sha256(rel), "size": files.size(rel)}
+        for rel in files.names()
+        if rel not in skipped
+    ]
 
 
 def originals(case: Case, plan: PackPlan) -> dict[int, list[dict[str, Any]]]:
@@ -86,7 +87,7 @@ def originals(case: Case, plan: PackPlan) -> dict[int, list[dict[str, Any]]]:
 def build_manifest(
     case: Case,
     plan: PackPlan,
-    folder: Path,
+    folder: Path | PackFiles,
     *,
     pack_name: str,
     created_at: str,
@@ -145,10 +146,10 @@ def build_manifest(
     }
 
 
-def write_manifest(manifest: Mapping[str, Any], folder: Path) -> Path:
+def write_manifest(manifest: Mapping[str, Any], folder: Target) -> Target:
     """manifest.json into the pack folder (UTF-8, indented, keys in a stable order)."""
     path = folder / MANIFEST
-    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    put(path, (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return path
 
 
@@ -174,13 +175,13 @@ def certificate_text(plan: PackPlan, *, case_name: str, user: str, created_at: s
     return "\n".join(lines)
 
 
-def write_certificate(text: str, folder: Path, *, manifest_sha256: str, findings: int) -> Path:
+def write_certificate(text: str, folder: Target, *, manifest_sha256: str, findings: int) -> Target:
     """certificate.txt: the certificate, the verification result and the manifest's hash."""
     path = folder / CERTIFICATE
     result = "PASSED (no findings)" if findings == 0 else f"FAILED ({findings} findings)"
-    path.write_text(
+    body = (
         f"Verification certificate\n\n{text}\n\nResult: {result}\n"
-        f"manifest.json SHA-256: {manifest_sha256}\n",
-        encoding="utf-8",
+        f"manifest.json SHA-256: {manifest_sha256}\n"
     )
+    put(path, body.encode("utf-8"))
     return path

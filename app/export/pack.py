@@ -11,6 +11,17 @@ A pack that fails verification or cannot be built is renamed "<name>.FAILED" wit
 saying what leaked where; a cancelled one "<name>.CANCELLED" with CANCELLED.txt. Neither is
 ever recorded complete, and nothing of the case is deleted. The sensitive schedule, when
 asked, goes into "<name>-SENSITIVE" beside the pack, never inside it.
+
+With a zip password the pack is built in memory, verified there, and sealed as the AES-256
+zip "<name>.zip" (see `app.export.packfiles`): no plaintext file of it is ever on disk. Its
+sealed bytes are read back with the password and checked against the verified files before
+it is recorded complete. A failed or cancelled one is sealed as "<name>.FAILED.zip" or
+"<name>.CANCELLED.zip" with its marker inside; the sensitive schedule goes into its own
+"<name>-SENSITIVE.zip" with the same password.
+
+An encrypted case refuses a plain pack inside its own folder (the default, exports/): that
+would put plaintext beside the sealed evidence. The user names a folder outside the case,
+or takes the encrypted zip.
 """
 
 from __future__ import annotations
@@ -34,6 +45,17 @@ from app.case import Case
 from app.errors import Cancelled, EvidenceError, ExportError
 from app.export import manifest as mf
 from app.export.exhibits import lock_exhibits, parent_of
+from app.export.packfiles import (
+    ZIP_SUFFIX,
+    FolderFiles,
+    MemoryFiles,
+    PackFiles,
+    ZipFiles,
+    check_password,
+    is_zip_pack,
+    seal_zip,
+    zip_names,
+)
 from app.export.plan import PackOptions, PackPlan, plan_pack, unreviewed
 from app.export.schedule import write_schedule, write_sensitive_schedule
 from app.jobs import CancelToken, ProgressCallback, ThrottledProgress
@@ -64,11 +86,15 @@ class ExportRefused(ExportError):
         self.headline = headline or message
 
 
+class PlaintextRefused(ExportRefused):
+    """A plain pack of an encrypted case would go inside the case's folder."""
+
+
 @dataclass(frozen=True, slots=True)
 class PackResult:
     """What a build produced: the folder, its record, status and any findings."""
 
-    folder: Path
+    folder: Path  # the pack's folder, or its zip file
     record_id: int
     status: str  # complete | failed | cancelled
     findings: tuple[Finding, ...]
@@ -86,31 +112,53 @@ class PackResult:
 # -- verification ---------------------------------------------------------------------------
 
 
-def _rel(path: Path, folder: Path) -> str:
-    return path.relative_to(folder).as_posix()
+def open_pack(pack: Path, password: str | None = None) -> PackFiles:
+    """The files of a pack on disk: its folder, or its sealed zip opened with `password`
+    (`ExportError` when none is given or it does not open the zip)."""
+    if is_zip_pack(pack):
+        if password is None:
+            raise ExportError(f"{pack.name} is an encrypted zip: its password is needed")
+        return ZipFiles(pack, password)
+    return FolderFiles(pack)
 
 
 def verify_pack(
-    folder: Path, forbidden: Sequence[str], *, check_manifest: bool = True
+    pack: Path | PackFiles,
+    forbidden: Sequence[str],
+    *,
+    check_manifest: bool = True,
+    password: str | None = None,
 ) -> list[Finding]:
     """Re-open every file of a pack: forbidden strings anywhere, metadata, manifest hashes.
 
-    PDFs through `verify_pdf` (bookmarks allowed, their titles checked), images through
-    `verify_image` (a PNG with no metadata chunk), text files scanned for every forbidden
-    string (case-insensitive), other files scanned as text too, and every file name checked.
+    `pack` is a folder, a sealed zip (opened with `password`) or the files of one being
+    built. PDFs through `verify_pdf` (bookmarks allowed, their titles checked), images
+    through `verify_image` (a PNG with no metadata chunk), text files scanned for every
+    forbidden string (case-insensitive), other files scanned as text too, and every file
+    name checked.
     """
+    files = open_pack(pack, password) if isinstance(pack, Path) else pack
+    try:
+        return _verify_files(files, forbidden, check_manifest)
+    finally:
+        if isinstance(files, ZipFiles) and files is not pack:
+            files.close()
+
+
+def _verify_files(
+    files: PackFiles, forbidden: Sequence[str], check_manifest: bool
+) -> list[Finding]:
     out: list[Finding] = []
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
-    for path in files:
-        rel = _rel(path, folder)
+    names = files.names()
+    for rel in names:
         for f in verify_text(rel, forbidden):
             out.append(Finding(f"file name {rel}", f.what))
         try:
-            data = path.read_bytes()
-        except OSError as exc:
+            data = files.read(rel)
+        except (OSError, KeyError) as exc:
             out.append(Finding(rel, f"cannot be read: {exc}"))
             continue
-        suffix = path.suffix.lower()
+        suffix = Path(rel).suffix.lower()
         if suffix == ".pdf":
             found = verify_pdf(data, forbidden, allow_outline=True)
         elif suffix in IMAGE_SUFFIXES:
@@ -122,33 +170,31 @@ def verify_pack(
                 found += verify_text(data.decode("utf-16", errors="ignore"), forbidden)
         out.extend(Finding(f"{rel}: {f.where}", f.what) for f in found)
     if check_manifest:
-        out.extend(_check_manifest(folder, files))
+        out.extend(_check_manifest(files, names))
     return out
 
 
-def _check_manifest(folder: Path, files: Sequence[Path]) -> list[Finding]:
+def _check_manifest(files: PackFiles, names: Sequence[str]) -> list[Finding]:
     import json
 
-    path = folder / mf.MANIFEST
-    if not path.is_file():
+    if mf.MANIFEST not in names:
         return [Finding(mf.MANIFEST, "is missing")]
     try:
-        listed = json.loads(path.read_text(encoding="utf-8"))["files"]
+        listed = json.loads(files.read(mf.MANIFEST).decode("utf-8"))["files"]
     except (ValueError, KeyError, TypeError) as exc:
         return [Finding(mf.MANIFEST, f"cannot be read: {exc}")]
     out: list[Finding] = []
-    present = {_rel(p, folder) for p in files} - mf.UNLISTED - {FAILED_MARK, CANCELLED_MARK}
+    present = set(names) - mf.UNLISTED - {FAILED_MARK, CANCELLED_MARK}
     named = set()
     for entry in listed:
         rel = str(entry.get("path", ""))
         named.add(rel)
-        target = folder / rel
-        if not target.is_file():
+        if rel not in names:
             out.append(Finding(rel, "is listed in the manifest but missing"))
             continue
-        if mf.sha256_file(target) != entry.get("sha256"):
+        if files.sha256(rel) != entry.get("sha256"):
             out.append(Finding(rel, "SHA-256 does not match the manifest"))
-        if target.stat().st_size != entry.get("size"):
+        if files.size(rel) != entry.get("size"):
             out.append(Finding(rel, "size does not match the manifest"))
     for rel in sorted(present - named):
         out.append(Finding(rel, "is not listed in the manifest"))
@@ -167,9 +213,18 @@ def _slug(text: str) -> str:
     return _SLUG.sub("-", text).strip("-").lower() or "pack"
 
 
+_TAKEN = ("", ".partial", ".FAILED", ".CANCELLED", "-SENSITIVE")
+
+
 def _free_name(out_dir: Path, wanted: str) -> str:
     name, n = wanted, 1
-    suffixes = ("", ".partial", ".FAILED", ".CANCELLED", "-SENSITIVE")
+    suffixes = (
+        *_TAKEN,
+        *(f"{s}{ZIP_SUFFIX}" for s in _TAKEN),
+        f"{ZIP_SUFFIX}.partial",
+        ".FAILED.txt",
+        ".CANCELLED.txt",
+    )
     while any((out_dir / f"{name}{s}").exists() for s in suffixes):
         n += 1
         name = f"{wanted}-{n}"
@@ -209,7 +264,36 @@ def _finish(
         case.audit(s, action, {"export_id": record_id, "folder": folder, **detail})
 
 
-def _mark(partial: Path, suffix: str, marker: str, text: str) -> Path:
+_ZIP_PARTIAL = f"{ZIP_SUFFIX}.partial"
+
+
+def _mark(
+    partial: Path,
+    suffix: str,
+    marker: str,
+    text: str,
+    files: PackFiles | None = None,
+    password: str | None = None,
+) -> Path:
+    """Give an unfinished pack its FAILED or CANCELLED name, with the marker saying why.
+
+    A zip pack whose files are still in memory is sealed under that name with the marker
+    inside; after a crash (nothing in memory, no password) an unfinished zip is renamed and
+    the marker written beside it: the marker holds no material of the case.
+    """
+    if partial.name.endswith(_ZIP_PARTIAL):
+        base = partial.name.removesuffix(_ZIP_PARTIAL)
+        target = partial.with_name(f"{base}{suffix}{ZIP_SUFFIX}")
+        if files is not None and password is not None:
+            files.write(marker, text.encode("utf-8"))
+            seal_zip(files, target, password)
+            partial.unlink(missing_ok=True)
+            return target
+        note = partial.with_name(f"{base}{suffix}.txt")
+        if partial.exists():
+            os.replace(partial, target)
+        note.write_text(text, encoding="utf-8")
+        return target if target.exists() else note
     target = partial.with_name(partial.name.removesuffix(".partial") + suffix)
     if partial.exists():
         os.replace(partial, target)
@@ -255,8 +339,11 @@ def recover_exports(case: Case) -> list[str]:
         if status == "complete":
             if folder.exists() or not partial.exists():
                 continue
+            # A zip was checked with its password before the record said "complete"; its
+            # manifest cannot be read without it, but its listing can.
+            sealed = partial.name.endswith(_ZIP_PARTIAL) and mf.MANIFEST in zip_names(partial)
             manifest = partial / mf.MANIFEST
-            if manifest.is_file() and mf.sha256_file(manifest) == manifest_sha:
+            if sealed or (manifest.is_file() and mf.sha256_file(manifest) == manifest_sha):
                 os.replace(partial, folder)
                 done.append(f"export {record_id}: finished naming {folder.name}")
                 continue
@@ -274,6 +361,22 @@ def recover_exports(case: Case) -> list[str]:
     return done
 
 
+def _inside(folder: Path, parent: Path) -> bool:
+    """Whether `folder` is `parent` or somewhere under it (links followed)."""
+    return folder.resolve().is_relative_to(parent.resolve())
+
+
+def _refuse_plaintext(case: Case, target_dir: Path, sealed: bool) -> None:
+    """An encrypted case never gets a plain pack inside its own folder."""
+    if sealed or not case.encrypted or not _inside(target_dir, case.folder):
+        return
+    raise PlaintextRefused(
+        "this case is encrypted: a plain pack inside the case folder would put unencrypted "
+        "copies of its material there; choose an output folder outside the case, or make the "
+        "pack an encrypted zip"
+    )
+
+
 def build_pack(
     case: Case,
     options: PackOptions,
@@ -282,13 +385,15 @@ def build_pack(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     plan: PackPlan | None = None,
+    zip_password: str | None = None,
 ) -> PackResult:
     """Build, verify and record a disclosure pack (see the module docstring).
 
     `plan` is `plan_pack(case, options)` when the caller has just made it (it is made here
-    otherwise). Raises `ExportRefused` before writing anything when redactions are
-    unreviewed or nothing is chosen. A cancelled build returns a result with status
-    "cancelled".
+    otherwise). With `zip_password` the pack is the AES-256 zip "<name>.zip", built in
+    memory. Raises `ExportRefused` before writing anything when redactions are unreviewed,
+    nothing is chosen, the zip password is too short, or a plain pack of an encrypted case
+    would go inside its folder. A cancelled build returns a result with status "cancelled".
     """
     report = ThrottledProgress(progress)
     for line in recover_exports(case):
@@ -306,22 +411,40 @@ def build_pack(
             "are still proposed; approve or reject them first"
         )
         raise ExportRefused(f"{headline}: {_describe_pending(pending)}", pending, headline)
+    sealed = zip_password is not None
+    if zip_password is not None:
+        try:
+            check_password(zip_password)
+        except ExportError as exc:
+            raise ExportRefused(str(exc)) from exc
     target_dir = Path(out_dir) if out_dir is not None else case.export_dir()
+    _refuse_plaintext(case, target_dir, sealed)
     target_dir.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
     stamp = started.strftime("%Y-%m-%dT%H:%M:%SZ")
     name = _free_name(
         target_dir, options.name or f"{started:%Y%m%d-%H%M%S}-{_slug(options.set_name)}"
     )
-    partial = target_dir / f"{name}.partial"
-    final = target_dir / name
+    files: PackFiles
+    if sealed:
+        partial = target_dir / f"{name}{_ZIP_PARTIAL}"
+        final = target_dir / f"{name}{ZIP_SUFFIX}"
+        files = MemoryFiles()
+    else:
+        partial = target_dir / f"{name}.partial"
+        final = target_dir / name
+        files = FolderFiles(partial)
     with case.write() as s:
         rec = ExportRecord(
             kind="pack",
             folder=_record_folder(case, partial),
             set_name=options.set_name,
             status="building",
-            detail={"exhibits": len(plan.entries), "items": len(plan.item_ids)},
+            detail={
+                "exhibits": len(plan.entries),
+                "items": len(plan.item_ids),
+                **({"encrypted_zip": True} if sealed else {}),
+            },
             manifest_sha256="",
             started_at_us=audit.now_us(),
             finished_at_us=None,
@@ -339,14 +462,25 @@ def build_pack(
                 "set": options.set_name,
                 "exhibits": [e.exhibit_ref for e in plan.entries],
                 "items": len(plan.item_ids),
+                **({"encrypted_zip": True} if sealed else {}),
             },
         )
-    partial.mkdir(parents=True)
+    if not sealed:
+        partial.mkdir(parents=True)
+
+    def mark(suffix: str, marker: str, text: str) -> Path:
+        return _mark(partial, suffix, marker, text, files, zip_password)
+
     try:
-        files, pages, findings = _write_and_verify(case, plan, partial, name, stamp, report, cancel)
+        names, pages, findings = _write_and_verify(
+            case, plan, files, name, stamp, report, cancel, sealed=sealed
+        )
+        if zip_password is not None and not findings:
+            report(1, 1, "Sealing the encrypted zip", force=True)
+            seal_zip(files, partial, zip_password)
+            findings = _check_sealed(partial, files, zip_password)
     except Cancelled:
-        folder = _mark(
-            partial,
+        folder = mark(
             ".CANCELLED",
             CANCELLED_MARK,
             "This export was cancelled before it was complete.\n"
@@ -357,11 +491,8 @@ def build_pack(
         return PackResult(folder, record_id, "cancelled", (), 0, (), plan=plan)
     except Exception as exc:
         problem = [Finding("build", f"{type(exc).__name__}: {exc}")]
-        folder = _mark(
-            partial,
-            ".FAILED",
-            FAILED_MARK,
-            _findings_text(problem, "This export could not be built."),
+        folder = mark(
+            ".FAILED", FAILED_MARK, _findings_text(problem, "This export could not be built.")
         )
         _finish(
             case,
@@ -377,7 +508,7 @@ def build_pack(
         raise
     if findings:
         headline = f"Verification found {len(findings)} problems: what leaked where."
-        folder = _mark(partial, ".FAILED", FAILED_MARK, _findings_text(findings, headline))
+        folder = mark(".FAILED", FAILED_MARK, _findings_text(findings, headline))
         _finish(
             case,
             record_id,
@@ -390,21 +521,18 @@ def build_pack(
             "export.failed",
         )
         log.warning("export %d failed verification with %d findings", record_id, len(findings))
-        return PackResult(folder, record_id, "failed", tuple(findings), pages, files, plan=plan)
-    # The record says "complete" before the folder takes its final name: a crash in between
-    # leaves a ".partial" folder that `recover_exports` finishes, never a final-named folder
-    # without a complete record.
-    manifest_sha = mf.sha256_file(partial / mf.MANIFEST)
+        return PackResult(folder, record_id, "failed", tuple(findings), pages, names, plan=plan)
+    # The record says "complete" before the pack takes its final name: a crash in between
+    # leaves a ".partial" folder (or zip) that `recover_exports` finishes, never a
+    # final-named pack without a complete record.
+    manifest_sha = files.sha256(mf.MANIFEST)
     try:
         _complete(case, plan, record_id, _record_folder(case, final), manifest_sha)
         os.replace(partial, final)
     except Exception as exc:
         problem = [Finding("record", f"the export could not be recorded: {exc}")]
-        folder = _mark(
-            partial,
-            ".FAILED",
-            FAILED_MARK,
-            _findings_text(problem, "This export could not be recorded."),
+        folder = mark(
+            ".FAILED", FAILED_MARK, _findings_text(problem, "This export could not be recorded.")
         )
         _finish(
             case,
@@ -416,31 +544,50 @@ def build_pack(
         )
         if not isinstance(exc, EvidenceError):
             raise
-        return PackResult(folder, record_id, "failed", tuple(problem), pages, files, plan=plan)
+        return PackResult(folder, record_id, "failed", tuple(problem), pages, names, plan=plan)
     sensitive: Path | None = None
     if options.include_sensitive_schedule:
-        sensitive = target_dir / f"{name}-SENSITIVE"
-        write_sensitive_schedule(case, plan, sensitive, when=stamp)
+        if zip_password is not None:
+            kept = MemoryFiles()
+            write_sensitive_schedule(case, plan, kept.root, when=stamp)
+            sensitive = seal_zip(kept, target_dir / f"{name}-SENSITIVE{ZIP_SUFFIX}", zip_password)
+        else:
+            sensitive = target_dir / f"{name}-SENSITIVE"
+            write_sensitive_schedule(case, plan, sensitive, when=stamp)
     report(1, 1, "Pack complete", force=True)
     log.info("export %d complete: %s (%d pages)", record_id, final, pages)
-    return PackResult(final, record_id, "complete", (), pages, files, sensitive, plan)
+    return PackResult(final, record_id, "complete", (), pages, names, sensitive, plan)
+
+
+def _check_sealed(path: Path, files: PackFiles, password: str) -> list[Finding]:
+    """The sealed zip read back with its password: the very files that were verified."""
+    with ZipFiles(path, password) as sealed:
+        if sealed.names() != files.names():
+            return [Finding(path.name, "does not hold the files that were verified")]
+        return [
+            Finding(rel, "differs in the sealed zip from the file verified")
+            for rel in files.names()
+            if sealed.sha256(rel) != files.sha256(rel)
+        ]
 
 
 def _write_and_verify(
     case: Case,
     plan: PackPlan,
-    folder: Path,
+    files: PackFiles,
     name: str,
     stamp: str,
     report: ThrottledProgress,
     cancel: CancelToken | None,
+    *,
+    sealed: bool = False,
 ) -> tuple[tuple[str, ...], int, list[Finding]]:
     def check() -> None:
         if cancel is not None:
             cancel.check()
 
     options = plan.options
-    steps = 5 + int(options.include_natives) + int(options.timeline_report)
+    steps = 5 + int(options.include_natives) + int(options.timeline_report) + int(sealed)
     done = 0
 
     def step(message: str) -> None:
@@ -449,51 +596,50 @@ def _write_and_verify(
         report(done, steps, message, force=True)
         done += 1
 
+    root = files.root
     bundle = _bundle()
     certificate = mf.certificate_text(plan, case_name=case.name, user=case.user, created_at=stamp)
     step("Rendering the bundle")
     kwargs: dict[str, Any] = {"progress": None, "cancel": cancel}
     if "certificate" in inspect.signature(bundle.render_bundle).parameters:
         kwargs["certificate"] = certificate
-    result = bundle.render_bundle(case, plan, folder / BUNDLE, **kwargs)
+    result = bundle.render_bundle(case, plan, root / BUNDLE, **kwargs)
     pages = int(getattr(result, "pages", 0))
     exhibit_pages = dict(getattr(result, "exhibit_pages", {}) or {})
     if options.include_natives:
         step("Writing the redacted native files")
-        (folder / NATIVES).mkdir(exist_ok=True)
-        bundle.write_natives(case, plan, folder / NATIVES, progress=None, cancel=cancel)
+        bundle.write_natives(case, plan, root / NATIVES, progress=None, cancel=cancel)
     if options.timeline_report:
         step("Writing the timeline report")
-        bundle.render_timeline_report(case, plan, folder / TIMELINE)
+        bundle.render_timeline_report(case, plan, root / TIMELINE)
     step("Writing the schedule")
-    write_schedule(case, plan, folder, when=stamp)
+    write_schedule(case, plan, root, when=stamp)
     step("Writing the manifest")
     manifest = mf.build_manifest(
         case,
         plan,
-        folder,
+        files,
         pack_name=name,
         created_at=stamp,
         exhibit_pages=exhibit_pages,
         bundle_pages=pages,
     )
-    mf.write_manifest(manifest, folder)
+    mf.write_manifest(manifest, root)
     step("Verifying every file of the pack")
-    findings = verify_pack(folder, plan.forbidden)
+    findings = verify_pack(files, plan.forbidden)
     check()
     mf.write_certificate(
         certificate,
-        folder,
-        manifest_sha256=mf.sha256_file(folder / mf.MANIFEST),
+        root,
+        manifest_sha256=files.sha256(mf.MANIFEST),
         findings=len(findings),
     )
     findings += [
         Finding(f"{mf.CERTIFICATE}: {f.where}", f.what)
-        for f in verify_text((folder / mf.CERTIFICATE).read_text("utf-8"), plan.forbidden)
+        for f in verify_text(files.read(mf.CERTIFICATE).decode("utf-8"), plan.forbidden)
     ]
     step("Verified")
-    files = tuple(_rel(p, folder) for p in sorted(folder.rglob("*")) if p.is_file())
-    return files, pages, findings
+    return tuple(files.names()), pages, findings
 
 
 def _complete(

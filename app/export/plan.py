@@ -38,6 +38,7 @@ from app.export.exhibits import (
     session_exhibits,
     session_marks,
 )
+from app.importers.names import importer_name
 from app.redaction.model import RedactionRow
 from app.redaction.store import DEFAULT_SET, protected_terms, query_redactions
 from app.tagging.model import parse_element_key
@@ -48,22 +49,6 @@ from app.timeline.query import TimelineFilter, raw_cursor
 log = logging.getLogger(__name__)
 
 DEFAULT_INITIALS = "EX"
-PLATFORMS = {
-    "whatsapp": "WhatsApp",
-    "email": "Email",
-    "image": "Image file",
-    "pdf": "PDF file",
-    "text": "Text file",
-    "discord": "Discord",
-    "imessage": "iMessage",
-    "messenger": "Facebook Messenger",
-    "sms_xml": "SMS backup",
-    "telegram": "Telegram",
-    "file": "File",
-    "zip": "Archive",
-    "tar": "Archive",
-}
-"""Neutral names of where material came from, by importer (never a file name)."""
 _CONVERSATION_KINDS = frozenset({"message", "system", "call"})
 _CHUNK = 500
 
@@ -295,9 +280,9 @@ def _platform(it: _Item, items: dict[int, _Item]) -> str:
     if parent is not None and parent.kind == "email":
         return "Email attachment"
     if it.parent_id is not None or it.source_parent is not None:
-        base = PLATFORMS.get(it.importer, it.importer.capitalize() or "File")
+        base = importer_name(it.importer, "File")
         return f"{base} (attachment)" if it.parent_id is not None else base
-    return PLATFORMS.get(it.importer, it.importer.capitalize() or "File")
+    return importer_name(it.importer, "File")
 
 
 def entry_kind(kinds: Sequence[str], mimes: Sequence[str]) -> str:
@@ -328,7 +313,8 @@ def describe(kind: str, items: Sequence[_Item], platform: str, zone_name: str) -
     if kind == "conversation":
         n = sum(1 for i in items if i.kind == "message")
         calls = sum(1 for i in items if i.kind == "call")
-        what = _plural(n, "message") + (f", {_plural(calls, 'call')}" if calls else "")
+        parts = [_plural(n, "message")] if n or not calls else []
+        what = ", ".join(parts + ([_plural(calls, "call")] if calls else []))
         name = platform if platform not in ("File", "Text file") else "Chat"
         return f"{name} conversation, {what}{tail}", n + calls
     if kind == "email":

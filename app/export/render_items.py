@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image
 
 from app.case import Case
-from app.export.plan import PLATFORMS
+from app.importers.names import importer_name
 from app.redaction.apply import Mark, SpanMark, marker, redact_image, redact_text
 from app.timeline.clock import us_to_utc, zone
 from app.timeline.query import label, raw_cursor
@@ -166,7 +166,7 @@ class ItemData:
     @property
     def platform(self) -> str:
         """Where it came from, by platform (never by file name)."""
-        return PLATFORMS.get(self.importer, self.importer.capitalize() or "Unknown")
+        return importer_name(self.importer, "Unknown")
 
     @property
     def kind_name(self) -> str:
@@ -325,9 +325,10 @@ def email_lines(item: ItemData, red: ItemRedactions | None) -> list[str]:
 # -- pictures -----------------------------------------------------------------------------
 
 
-def redacted_picture(path: Path, red: ItemRedactions | None, max_side: int = 0) -> bytes:
-    """A PNG of the picture with its boxes burnt in and no metadata, optionally shrunk."""
-    data = redact_image(path, red.regions.get(1, []) if red is not None else [])
+def redacted_picture(src: bytes | Path, red: ItemRedactions | None, max_side: int = 0) -> bytes:
+    """A PNG of the picture (its bytes, or a file) with its boxes burnt in and no metadata,
+    optionally shrunk."""
+    data = redact_image(src, red.regions.get(1, []) if red is not None else [])
     if not max_side:
         return data
     with Image.open(io.BytesIO(data)) as im:

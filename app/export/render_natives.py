@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.case import Case
+from app.export.packfiles import PackPath, Target, put, target
 from app.export.render_items import (
     ItemData,
     email_lines,
@@ -45,13 +46,14 @@ log = logging.getLogger(__name__)
 def write_natives(
     case: Case,
     plan: PackPlan,
-    folder: str | Path,
+    folder: str | Path | PackPath,
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
-) -> list[Path]:
-    """Write the redacted native files of every entry into `folder`; returns their paths."""
-    out_dir = Path(folder)
+) -> list[Target]:
+    """Write the redacted native files of every entry into `folder` (on disk, or a folder of
+    a pack); returns their paths."""
+    out_dir = target(folder)
     out_dir.mkdir(parents=True, exist_ok=True)
     cancel = cancel or CancelToken()
     zone_name = plan.zone or case.zone
@@ -60,7 +62,7 @@ def write_natives(
     entry_of = {i: e for e in plan.entries for i in e.item_ids}
     reds = {i: item_redactions(rows) for i, rows in plan.redactions.items()}
     scrub = scrubber(case, plan.redactions, plan.forbidden)
-    written: list[Path] = []
+    written: list[Target] = []
     for n, entry in enumerate(plan.entries):
         cancel.check()
         if progress is not None:
@@ -76,27 +78,28 @@ def write_natives(
                 red = reds.get(it.id)
                 lines.extend(_text_lines(it, red, zone_name, scrub, entry_of, items))
             path = out_dir / f"{entry.alias}.txt"
-            _write(path, ("\n".join(lines) + "\n").encode("utf-8"))
+            put(path, ("\n".join(lines) + "\n").encode("utf-8"))
             written.append(path)
         for k, it in enumerate(files, start=1):
             red = reds.get(it.id)
             if red is not None and red.whole:
                 continue
-            src = case.item_blob_path(it.id)
-            if src is None or not src.is_file():
+            sha = case.item_blob_sha(it.id)
+            if sha is None:
                 log.info("native of item %s: no original in the case", it.id)
                 continue
+            src = case.blobs.read(sha)  # through the store: never a plaintext copy on disk
             suffix = f"-{k:03d}" if len(files) > 1 else ""
             if it.kind == "image":
                 path = out_dir / f"{entry.alias}{suffix}.png"
-                _write(path, redacted_picture(src, red))
-            elif it.mime == "application/pdf" or src.read_bytes()[:5] == b"%PDF-":
+                put(path, redacted_picture(src, red))
+            elif it.mime == "application/pdf" or src[:5] == b"%PDF-":
                 marks = red.marks() if red is not None else []
                 whole = sorted(red.whole_pages) if red is not None else []
                 if red is not None:
                     marks += [Mark(p, (0.0, 0.0, 1.0, 1.0), c) for p, c in red.whole_pages.items()]
                 path = out_dir / f"{entry.alias}{suffix}.pdf"
-                _write(path, redact_pdf(src, marks, whole))
+                put(path, redact_pdf(src, marks, whole))
             else:
                 log.info("native of item %s: %s cannot be redacted, left out", it.id, it.mime)
                 continue
@@ -136,9 +139,3 @@ def _text_lines(
             )
         return lines
     return [f"[{when}]" if when else "", text, ""]
-
-
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)

@@ -16,7 +16,7 @@ import pymupdf
 
 from app.audit import now_us
 from app.case import Case
-from app.export.plan import PLATFORMS
+from app.export.packfiles import PackPath, Target, put, target
 from app.export.render_flow import A4_LANDSCAPE, BASE_CSS, Flow, esc, stamp_pages, text_html
 from app.export.render_items import (
     ItemData,
@@ -29,6 +29,7 @@ from app.export.render_items import (
     scrubber,
     zone_label,
 )
+from app.importers.names import importer_name
 from app.jobs import CancelToken, Progress, ProgressCallback
 from app.model import TimelineRow
 from app.timeline.query import TimelineFilter, raw_cursor
@@ -58,16 +59,16 @@ td.x { width: 40pt; }
 def render_timeline_report(
     case: Case,
     source: PackPlan | TimelineFilter,
-    out_path: str | Path,
+    out_path: str | Path | PackPath,
     *,
     zone: str = "",
     set_name: str = "",
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
-) -> Path:
+) -> Target:
     """Write the timeline of a plan's items (or of a filter) as an A4 landscape table."""
     cancel = cancel or CancelToken()
-    target = Path(out_path)
+    out = target(out_path)
     if isinstance(source, TimelineFilter):
         from app.redaction.store import DEFAULT_SET
 
@@ -116,14 +117,12 @@ def render_timeline_report(
         total = doc.page_count
         stamp_pages(doc, lambda i: ("Timeline report", f"Page {i + 1} of {total}", ""))
         doc.set_metadata({})
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        doc.save(tmp, garbage=3, deflate=True)
+        data = doc.tobytes(garbage=3, deflate=True, no_new_id=True)
     finally:
         doc.close()
-    tmp.replace(target)
-    log.info("timeline report written to %s (%d events)", target, len(rows))
-    return target
+    put(out, data)
+    log.info("timeline report written to %s (%d events)", out, len(rows))
+    return out
 
 
 def _approved(case: Case, set_name: str, ids: list[int]) -> dict[int, list[RedactionRow]]:
@@ -172,7 +171,7 @@ def _row_html(
     zone_name: str,
 ) -> str:
     when = local(row.ts_utc_us, zone_name, "%d/%m/%Y %H:%M %Z")
-    platform = PLATFORMS.get(row.importer, row.importer)
+    platform = importer_name(row.importer)
     who = scrub(row.author) or "—"
     to = scrub(row.recipients)
     fromto = f"{who} → {to}" if to else who

@@ -15,12 +15,12 @@ import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pymupdf
 
 from app.case import Case
+from app.export.packfiles import Target, put
 from app.export.plan import PackPlan, summarise_items
 from app.export.render_flow import A4_LANDSCAPE, esc, flow_pdf, stamp_pages
 from app.redaction.store import csv_cell
@@ -89,7 +89,7 @@ def sensitive_rows(case: Case, plan: PackPlan) -> list[ScheduleRow]:
     ]
 
 
-def write_csv(rows: Sequence[ScheduleRow], path: Path, columns: Sequence[str]) -> Path:
+def write_csv(rows: Sequence[ScheduleRow], path: Target, columns: Sequence[str]) -> Target:
     """A schedule as CSV (UTF-8 with BOM for spreadsheet programs; no formula cells)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
@@ -105,18 +105,18 @@ def write_csv(rows: Sequence[ScheduleRow], path: Path, columns: Sequence[str]) -
                 csv_cell(r.edited),
             ]
         )
-    path.write_text(buf.getvalue(), encoding="utf-8-sig", newline="")
+    put(path, buf.getvalue().encode("utf-8-sig"))
     return path
 
 
 def write_pdf(
     rows: Sequence[ScheduleRow],
-    path: Path,
+    path: Target,
     *,
     title: str,
     columns: Sequence[str],
     note: str,
-) -> Path:
+) -> Target:
     """A schedule as an A4 landscape PDF with page numbers (no metadata)."""
     head = "".join(f"<th>{esc(c)}</th>" for c in columns)
     body = [
@@ -138,15 +138,14 @@ def write_pdf(
         stamp_pages(doc, lambda n: (title.split(" — ")[0], "", f"Page {n + 1} of {total}"))
         doc.set_metadata({})
         doc.del_xml_metadata()
-        tmp = path.with_name(f".{path.name}.tmp")
-        doc.save(tmp, garbage=3, deflate=True, no_new_id=True)
+        data = doc.tobytes(garbage=3, deflate=True, no_new_id=True)
     finally:
         doc.close()
-    tmp.replace(path)
+    put(path, data)
     return path
 
 
-def write_schedule(case: Case, plan: PackPlan, folder: Path, *, when: str) -> list[Path]:
+def write_schedule(case: Case, plan: PackPlan, folder: Target, *, when: str) -> list[Target]:
     """schedule.csv and schedule.pdf of the pack into `folder`; returns their paths."""
     rows = schedule_rows(plan)
     set_note = f"redaction set “{plan.options.set_name}”"
@@ -163,7 +162,9 @@ def write_schedule(case: Case, plan: PackPlan, folder: Path, *, when: str) -> li
     ]
 
 
-def write_sensitive_schedule(case: Case, plan: PackPlan, folder: Path, *, when: str) -> list[Path]:
+def write_sensitive_schedule(
+    case: Case, plan: PackPlan, folder: Target, *, when: str
+) -> list[Target]:
     """The sensitive schedule (CSV and PDF) into `folder`, which must not be the pack."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = sensitive_rows(case, plan)

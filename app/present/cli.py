@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.case import Case
+from app.cli import open_case
 from app.errors import EvidenceError
 
 EXIT_OK = 0
@@ -64,7 +64,7 @@ def cmd_present(args: argparse.Namespace) -> int:
     from app.present.store import items_for_element, presentation, presentations
 
     if args.new is not None:
-        with Case.open(args.case) as case:
+        with open_case(args.case) as case:
             items = list(args.item)
             if args.element:
                 items += [i for i in items_for_element(case, args.element) if i not in items]
@@ -76,7 +76,7 @@ def cmd_present(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     if args.list:
-        with Case.open(args.case, readonly=True) as case:
+        with open_case(args.case, readonly=True) as case:
             rows = presentations(case)
         if not rows:
             _out("no presentations")
@@ -88,18 +88,18 @@ def cmd_present(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     name: int | str = int(args.name) if args.name.isdigit() else args.name
     if args.add:
-        with Case.open(args.case) as case:
+        with open_case(args.case) as case:
             p = presentation(case, name)
             AddSteps(p.id, tuple(args.add)).apply(case)
         _out(f'added {len(args.add)} step(s) to "{p.name}"')
         return EXIT_OK
     if args.pdf:
-        with Case.open(args.case) as case:
+        with open_case(args.case) as case:
             out = export_presentation_pdf(case, name, Path(args.pdf), notes=args.notes)
             steps = len(presentation(case, name).steps)
         _out(f"wrote {out} ({steps} page(s))")
         return EXIT_OK
-    with Case.open(args.case, readonly=True) as case:
+    with open_case(args.case, readonly=True) as case:
         p = presentation(case, name)
     _out(f'{p.name} (id {p.id}), shown through set "{p.set_name}"')
     for step in p.steps:
@@ -117,7 +117,7 @@ def cmd_protect_image(args: argparse.Namespace) -> int:
     if not args.remove and not args.kind:
         raise EvidenceError("give --kind intimate|distressing (or --remove)")
     items = tuple(args.items)
-    with Case.open(args.case) as case:
+    with open_case(args.case) as case:
         if args.remove:
             changes = UnmarkProtective(items).apply(case)
             _out(f"unmarked {len(changes.items)} image(s)")

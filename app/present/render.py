@@ -28,7 +28,9 @@ from sqlalchemy import func, select
 from app.case import Case
 from app.errors import EvidenceError
 from app.export.exhibits import exhibits_for_items
+from app.importers.names import importer_name
 from app.items import CHAT_KINDS, ItemDetail, MessageRow, conversation_context, item_detail
+from app.originals import Original
 from app.present.model import PresentationRow, PresentError, StepRow
 from app.protect import session_marks
 from app.redaction.apply import Mark, SpanMark, marker, redact_image, redact_pdf, redact_text
@@ -65,6 +67,8 @@ PLATFORMS = {
     "zip": "Archive",
     "tar": "Archive",
 }
+"""Short platform words that prefix a kind on a slide ("PDF document"); any other importer
+reads as its name in `app.importers.names`."""
 _KIND_WORDS = {
     "message": "message",
     "system": "system message",
@@ -258,7 +262,7 @@ def _render(case: Case, set_name: str, step: StepRow, max_px: int) -> Slide:
     _refuse_unreviewed(step.item_id, own, set_name)
     approved = [r for r in own if r.state == RedactionState.APPROVED]
     footer = _footer(case, detail)
-    sha = detail.source.sha256 if detail.blob_path is None else detail.blob_path.name
+    sha = detail.source.sha256 if detail.original is None else detail.original.sha256
     whole = [r for r in approved if r.kind == RedactionKind.ITEM]
     if whole:
         codes = "; ".join(dict.fromkeys(r.reason for r in whole))
@@ -274,7 +278,7 @@ def _render(case: Case, set_name: str, step: StepRow, max_px: int) -> Slide:
     protective = mark.kind if mark is not None else ""
     if detail.kind in CHAT_KINDS:
         return _message_slide(case, set_name, detail, approved, footer, sha)
-    blob = detail.blob_path
+    blob = detail.original if detail.original is not None and detail.original.present else None
     if detail.kind == "image" and blob is not None:
         return _image_slide(detail, blob, approved, step, max_px, footer, protective, sha)
     if blob is not None and _is_pdf(detail, blob):
@@ -302,7 +306,7 @@ def _kind_word(kind: str) -> str:
 
 def source_label(importer: str, kind: str) -> str:
     """Platform and kind, never a file name: "WhatsApp message", "Email", "PDF document"."""
-    platform = PLATFORMS.get(importer, importer.capitalize() if importer else "")
+    platform = PLATFORMS.get(importer) or importer_name(importer)
     word = _kind_word(kind)
     if not platform:
         return word.capitalize()
@@ -388,7 +392,7 @@ def _message_slide(
         _message(m, by_item.get(m.item_id, []), case.zone, m.item_id != detail.item_id)
         for m in rows
     ]
-    platform = PLATFORMS.get(detail.source.importer, "")
+    platform = PLATFORMS.get(detail.source.importer) or importer_name(detail.source.importer)
     title = f"{platform} conversation" if platform else "Conversation"
     return Slide(
         kind="message",
@@ -464,7 +468,7 @@ def _fit(
 
 def _image_slide(
     detail: ItemDetail,
-    blob: Path,
+    blob: Original,
     approved: Sequence[RedactionRow],
     step: StepRow,
     max_px: int,
@@ -472,7 +476,7 @@ def _image_slide(
     protective: str,
     sha: str,
 ) -> Slide:
-    redacted = redact_image(blob, _image_marks(approved))
+    redacted = redact_image(blob.read(), _image_marks(approved))
     rgb, width, height = _fit(redacted, step.region, max_px)
     return Slide(
         kind="image",
@@ -490,18 +494,17 @@ def _image_slide(
 # -- PDF pages ------------------------------------------------------------------------
 
 
-def _is_pdf(detail: ItemDetail, blob: Path) -> bool:
+def _is_pdf(detail: ItemDetail, blob: Original) -> bool:
     if detail.mime == "application/pdf" or detail.source.importer == "pdf":
         return True
     try:
-        with blob.open("rb") as f:
-            return f.read(5) == b"%PDF-"
-    except OSError:
+        return blob.head(5) == b"%PDF-"
+    except (OSError, EvidenceError):
         return False
 
 
 def redacted_pdf(
-    case: Case, set_name: str, item_id: int, blob: Path, approved: Sequence[RedactionRow]
+    case: Case, set_name: str, item_id: int, blob: Original, approved: Sequence[RedactionRow]
 ) -> bytes:
     """The item's PDF through the set's approved redactions (kept in memory, a few at a time)."""
     marks = [
@@ -513,7 +516,7 @@ def redacted_pdf(
     hit = _cached(_pdfs, key)
     if hit is not None:
         return hit  # type: ignore[no-any-return]
-    data = redact_pdf(blob, marks)
+    data = redact_pdf(blob.read(), marks)
     _keep(_pdfs, key, data, _PDF_CACHE)
     return data
 
@@ -522,7 +525,7 @@ def _page_slide(
     case: Case,
     set_name: str,
     detail: ItemDetail,
-    blob: Path,
+    blob: Original,
     approved: Sequence[RedactionRow],
     step: StepRow,
     max_px: int,

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from app.case import Case
+from app.cli import open_case
 from app.redaction.model import RedactionError, RedactionRow, RedactionState
 from app.timeline.clock import iso_utc
 
@@ -89,7 +90,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
     from app.redaction.store import check_reason
 
     check_reason(args.reason)
-    with Case.open(args.case) as case:
+    with open_case(args.case) as case:
         if args.protected:
             term_id = _protect(case, DEFAULT_TERM_LABEL, tuple(args.protected), args.reason)
             query = FindQuery(protected=True, protected_ids=(term_id,))
@@ -134,7 +135,7 @@ def cmd_redactions(args: argparse.Namespace) -> int:
     """List redactions as a table, CSV or JSON lines."""
     from app.redaction.store import list_redactions, write_redactions_csv
 
-    with Case.open(args.case, readonly=True) as case:
+    with open_case(args.case, readonly=True) as case:
         rows = list_redactions(case, set_name=args.set, states=args.state)
     if args.csv:
         write_redactions_csv(rows, sys.stdout)
@@ -191,7 +192,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.set and not args.all_proposed:
         raise RedactionError("--set goes with --all-proposed")
     state = RedactionState.APPROVED if approve else RedactionState.REJECTED
-    with Case.open(args.case) as case:
+    with open_case(args.case) as case:
         if args.all_proposed:
             ids = tuple(r.id for r in list_redactions(case, args.set, states=["proposed"]))
         else:
@@ -206,7 +207,7 @@ def cmd_protect(args: argparse.Namespace) -> int:
     """Register a protected term (redact it with `redact --protected` or in the window)."""
     from app.redaction.ops import AddProtectedTerm
 
-    with Case.open(args.case) as case:
+    with open_case(args.case) as case:
         op = AddProtectedTerm(
             term_label=args.label, spellings=tuple(args.spellings), reason=args.reason
         )

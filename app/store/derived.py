@@ -33,9 +33,10 @@ class DerivedFiles:
     def read(self, name: str) -> bytes | None:
         """The file's bytes, or None when it was never made (or cannot be read back)."""
         try:
-            return self._file(name).read_bytes()
+            stored = self._file(name).read_bytes()
         except OSError:
             return None
+        return self._unseal(name, stored)
 
     def write(self, name: str, data: bytes) -> None:
         """Write the file whole: a temporary file renamed into place, never half a file."""
@@ -47,7 +48,7 @@ class DerivedFiles:
             raise write_failure(exc, f"derived file {name}") from exc
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(self._seal(data))
+                fh.write(self._seal(name, data))
             os.replace(tmp, final)
         except OSError as exc:
             if os.path.exists(tmp):
@@ -58,6 +59,10 @@ class DerivedFiles:
         """A plaintext file of it a library may open by name; None when encrypted."""
         return self._file(name)
 
-    def _seal(self, data: bytes) -> bytes:
+    def _seal(self, name: str, data: bytes) -> bytes:
         """What goes to disk for these bytes (the encrypted store seals them)."""
         return data
+
+    def _unseal(self, name: str, stored: bytes) -> bytes | None:
+        """The bytes of what is on disk; None when it cannot be trusted (a cache, rebuilt)."""
+        return stored

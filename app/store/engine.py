@@ -9,8 +9,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError
+from sqlalchemy.pool import QueuePool
 
 from app.errors import SchemaTooNew, StoreError
 
@@ -18,9 +19,21 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 BEGIN_OPTION = "threadline_begin"
 
 
-def make_engine(db_path: Path) -> Engine:
-    """An engine on the case database with the pragmas every connection needs."""
-    engine = create_engine(f"sqlite:///{db_path}", connect_args={"check_same_thread": False})
+def make_engine(db_path: Path, key: bytes | None = None) -> Engine:
+    """An engine on the case database with the pragmas every connection needs.
+
+    With a `key` (32 raw bytes) the database is SQLCipher's: every page, of the database
+    and of its WAL, encrypted. SQLAlchemy's pysqlcipher dialect keys each new connection
+    first (`PRAGMA key = "x'…'"`: a raw key, so no key derivation per connection).
+    """
+    if key is None:
+        engine = create_engine(f"sqlite:///{db_path}", connect_args={"check_same_thread": False})
+    else:
+        if len(key) != 32:
+            raise ValueError("a SQLCipher key is 32 bytes")
+        url = URL.create("sqlite+pysqlcipher", password=f"x'{key.hex()}'", database=str(db_path))
+        # The dialect would pool one connection per thread; keep the plain engine's pool.
+        engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=QueuePool)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -34,6 +47,10 @@ def make_engine(db_path: Path) -> Engine:
         # Imports write large transactions into several indexes: a 64 MiB page cache keeps
         # them in memory instead of spilling B-tree pages while the transaction is open.
         cursor.execute("PRAGMA cache_size=-65536")
+        if key is not None:
+            # Sorts and temporary indexes stay in memory: nothing spills to a temporary
+            # file, which SQLCipher would leave in plaintext.
+            cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -41,6 +58,21 @@ def make_engine(db_path: Path) -> Engine:
         conn.exec_driver_sql(conn.get_execution_options().get(BEGIN_OPTION, "BEGIN"))
 
     return engine
+
+
+def connect(db_path: Path, key: bytes | None = None, *, readonly: bool = False) -> Any:
+    """A bare DB-API connection to a case database (sqlite3, or sqlcipher3 keyed with the
+    raw key), for what SQLAlchemy does not offer: the online backup API."""
+    target = f"file:{db_path}?mode=ro" if readonly else str(db_path)
+    if key is None:
+        import sqlite3
+
+        return sqlite3.connect(target, uri=readonly, timeout=30)
+    from sqlcipher3 import dbapi2
+
+    con = dbapi2.connect(target, uri=readonly, timeout=30)
+    con.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    return con
 
 
 def _alembic_config() -> Config:

@@ -8,8 +8,7 @@ import sys
 from datetime import date
 from typing import Any
 
-from app.case import Case
-from app.cli import EXIT_OK, CliError
+from app.cli import EXIT_OK, CliError, open_case
 from app.tagging.library import Offence
 from app.tagging.model import ChargeRow
 
@@ -52,7 +51,7 @@ def cmd_offences(args: argparse.Namespace) -> int:
     from app.tagging.store import offences
 
     if args.case:
-        with Case.open(args.case, readonly=True) as case:
+        with open_case(args.case, readonly=True) as case:
             found = offences(case)
     else:
         found = list(load_library().offences)
@@ -92,7 +91,7 @@ def cmd_charge(args: argparse.Namespace) -> int:
     from app.tagging.ops import AddCharge
     from app.tagging.store import charge
 
-    with Case.open(args.case) as case:
+    with open_case(args.case) as case:
         op = AddCharge(args.offence, _day(args.date_from), _day(args.date_to), args.note)
         op.apply(case)
         row = charge(case, op.charge_id)
@@ -105,7 +104,7 @@ def cmd_charge(args: argparse.Namespace) -> int:
 def cmd_charges(args: argparse.Namespace) -> int:
     from app.tagging.store import charges
 
-    with Case.open(args.case, readonly=True) as case:
+    with open_case(args.case, readonly=True) as case:
         rows = charges(case)
     if args.json:
         for c in rows:
@@ -123,7 +122,7 @@ def cmd_charges(args: argparse.Namespace) -> int:
 def cmd_uncharge(args: argparse.Namespace) -> int:
     from app.tagging.ops import RemoveCharge
 
-    with Case.open(args.case) as case:
+    with open_case(args.case) as case:
         op = RemoveCharge(args.charge_id)
         op.apply(case)
     print(f"removed charge {args.charge_id} and its {op.tag_count} tags")
@@ -145,7 +144,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from app.tagging.store import resolve_element
 
     items, element = _split_ids(args.ids)
-    with Case.open(args.case) as case:
+    with open_case(args.case) as case:
         charge_id, element_id = resolve_element(case, element, args.charge)
         op = TagItems(items, charge_id, element_id, note=args.note)
         op.apply(case)
@@ -160,7 +159,7 @@ def cmd_untag(args: argparse.Namespace) -> int:
     from app.tagging.store import resolve_element
 
     items, element = _split_ids(args.ids)
-    with Case.open(args.case) as case:
+    with open_case(args.case) as case:
         charge_id, element_id = resolve_element(case, element, args.charge)
         op = UntagItems(items, charge_id, element_id)
         op.apply(case)
@@ -177,7 +176,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         write_evidence_csv,
     )
 
-    with Case.open(args.case, readonly=True) as case:
+    with open_case(args.case, readonly=True) as case:
         cov = coverage(case, args.zone, redaction_set=args.redaction_set)
         if args.pdf:
             write_coverage_pdf(case, cov, args.pdf)
@@ -217,7 +216,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         suggestions_enabled,
     )
 
-    with Case.open(args.case, readonly=not (args.switch or args.accept_all)) as case:
+    with open_case(args.case, readonly=not (args.switch or args.accept_all)) as case:
         if args.switch:
             set_suggestions_enabled(case, args.switch == "on")
             print(f"suggestions are {args.switch} for this case")

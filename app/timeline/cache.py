@@ -2,21 +2,22 @@
 
 Reading a million ids out of SQLite takes half a second however it is done; the model needs
 them before its first paint. So the keys of the last few filters stay in memory, and the
-whole case's keys also go to `derived/timeline-keys.bin`, which loads in milliseconds on the
-next open. Both are checked against `query.data_version` before use: never a stale list.
+whole case's keys also go to `derived/timeline-keys.bin` (through the case's derived files,
+sealed in an encrypted case), which loads in milliseconds on the next open. Both are checked
+against `query.data_version` before use: never a stale list.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import struct
 import sys
 import threading
 from array import array
 from collections import OrderedDict
-from pathlib import Path
 
+from app.errors import EvidenceError
+from app.store.derived import DerivedFiles
 from app.timeline.query import EVERYTHING, TimelineFilter, TimelineKeys
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,8 @@ class KeysCache:
     Thread-safe: the UI builds id lists in worker threads while the GUI thread jumps.
     """
 
-    def __init__(self, folder: Path | None, size: int = 4) -> None:
-        self._folder = folder
+    def __init__(self, derived: DerivedFiles | None, size: int = 4) -> None:
+        self._derived = derived
         self._size = size
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple[TimelineFilter, Version], TimelineKeys] = OrderedDict()
@@ -46,7 +47,7 @@ class KeysCache:
             if keys is not None:
                 self._entries.move_to_end((f, version))
                 return keys
-        if f != EVERYTHING or self._folder is None:
+        if f != EVERYTHING or self._derived is None:
             return None
         keys = self._load(version)
         if keys is not None:
@@ -58,8 +59,8 @@ class KeysCache:
     ) -> None:
         """Keep these keys; the whole case's go to disk too when `persist`."""
         self._remember(f, version, keys)
-        if persist and f == EVERYTHING and self._folder is not None:
-            self._save(version, keys)
+        if persist and f == EVERYTHING and self._derived is not None:
+            self._save(self._derived, version, keys)
 
     def clear(self) -> None:
         """Forget everything kept in memory."""
@@ -75,46 +76,36 @@ class KeysCache:
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
 
-    def _path(self) -> Path:
-        assert self._folder is not None
-        return self._folder / FILE_NAME
-
     def _load(self, version: Version) -> TimelineKeys | None:
-        try:
-            with self._path().open("rb") as fh:
-                head = fh.read(_HEADER.size)
-                if len(head) != _HEADER.size:
-                    return None
-                magic, seq, max_id, count, length = _HEADER.unpack(head)
-                if magic != _MAGIC or (seq, max_id, count) != version or length != count:
-                    return None
-                ids: array[int] = array("q")
-                ts: array[int] = array("q")
-                ids.fromfile(fh, length)
-                ts.fromfile(fh, length)
-        except (OSError, EOFError) as exc:
-            if not isinstance(exc, FileNotFoundError):
-                log.info("timeline cache not read: %s", exc)
+        assert self._derived is not None
+        data = self._derived.read(FILE_NAME)
+        if data is None or len(data) < _HEADER.size:
             return None
+        magic, seq, max_id, count, length = _HEADER.unpack_from(data)
+        if magic != _MAGIC or (seq, max_id, count) != version or length != count:
+            return None
+        body = memoryview(data)[_HEADER.size :]
+        width = array("q").itemsize
+        if len(body) != 2 * length * width:
+            log.info("timeline cache not read: %d bytes for %d events", len(body), length)
+            return None
+        ids: array[int] = array("q")
+        ts: array[int] = array("q")
+        ids.frombytes(body[: length * width])
+        ts.frombytes(body[length * width :])
         if sys.byteorder == "big":
             ids.byteswap()
             ts.byteswap()
         return TimelineKeys(ids, ts)
 
-    def _save(self, version: Version, keys: TimelineKeys) -> None:
-        path = self._path()
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    def _save(self, derived: DerivedFiles, version: Version, keys: TimelineKeys) -> None:
         ids, ts = keys.ids, keys.ts
         if sys.byteorder == "big":
             ids, ts = array("q", ids), array("q", ts)
             ids.byteswap()
             ts.byteswap()
+        data = b"".join((_HEADER.pack(_MAGIC, *version, len(ids)), ids.tobytes(), ts.tobytes()))
         try:
-            with tmp.open("wb") as fh:
-                fh.write(_HEADER.pack(_MAGIC, *version, len(ids)))
-                ids.tofile(fh)
-                ts.tofile(fh)
-            os.replace(tmp, path)
-        except OSError as exc:
+            derived.write(FILE_NAME, data)
+        except (EvidenceError, OSError) as exc:  # a cache: the next open rebuilds it
             log.info("timeline cache not written: %s", exc)
-            tmp.unlink(missing_ok=True)

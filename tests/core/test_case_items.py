@@ -49,15 +49,14 @@ def test_item_ocr_text_is_empty_until_ocr_reads_it(case: Case, tmp_path: Path) -
     assert case.item_ocr_text(999_999) == ""
 
 
-def test_item_blob_path_is_the_items_blob_else_its_sources(case: Case, tmp_path: Path) -> None:
+def test_item_blob_sha_is_the_items_blob_else_its_sources(case: Case, tmp_path: Path) -> None:
     picture = _png(tmp_path / "photo.png")
     assert import_paths(case, [picture]).count("imported") == 1
     (image_id,) = _item_ids(case, "image")
     (source,) = case.sources()
-    path = case.item_blob_path(image_id)
-    assert path == case.blobs.path(source.sha256)
-    assert path is not None
-    assert path.read_bytes() == picture.read_bytes()
+    sha = case.item_blob_sha(image_id)
+    assert sha == source.sha256
+    assert case.blobs.read(sha) == picture.read_bytes()
 
     # An item with content of its own (an attachment) points at that blob instead.
     data = io.BytesIO()
@@ -66,7 +65,7 @@ def test_item_blob_path_is_the_items_blob_else_its_sources(case: Case, tmp_path:
     sha, _ = case.blobs.put_stream(data)
     with case.write() as s:
         s.execute(update(Item).where(Item.id == image_id).values(blob_sha256=sha))
-    assert case.item_blob_path(image_id) == case.blobs.path(sha)
+    assert case.item_blob_sha(image_id) == sha
 
     # An item with no blob of its own in a source holding other items too (a chat that
     # names a photo it does not contain) has no original of its own.
@@ -74,13 +73,13 @@ def test_item_blob_path_is_the_items_blob_else_its_sources(case: Case, tmp_path:
     note.write_text("one line\n", encoding="utf-8")
     assert import_paths(case, [note]).count("imported") == 1
     (text_id,) = _item_ids(case, "text")
-    assert case.item_blob_path(text_id) is not None  # the text file is that one item
+    assert case.item_blob_sha(text_id) is not None  # the text file is that one item
     with case.write() as s:
         s.execute(update(Source).where(Source.name == "note.txt").values(item_count=2))
-    assert case.item_blob_path(text_id) is None
+    assert case.item_blob_sha(text_id) is None
 
     # A blob missing from the store, or an unknown item: no path.
     with case.write() as s:
         s.execute(update(Item).where(Item.id == image_id).values(blob_sha256="0" * 64))
-    assert case.item_blob_path(image_id) is None
-    assert case.item_blob_path(999_999) is None
+    assert case.item_blob_sha(image_id) is None
+    assert case.item_blob_sha(999_999) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from app import items
 from app.case import Case
 from app.errors import EvidenceError, StoreError
+from app.paths import user_data_dir
 from tests.evidence import (
     ATTACHMENT_NAME,
     CHAT_NAME,
@@ -71,7 +73,8 @@ def test_detail_of_a_chat_message(case: Case) -> None:
     assert d.source.importer_version
     assert len(d.source.sha256) == 64
     assert d.source.parent_name == ""
-    assert d.blob_path is None  # the original is the whole chat, not this message
+    assert d.original is None  # the original is the whole chat, not this message
+    assert d.blob_sha is None
     assert d.page_count == 0
     assert d.children == ()
 
@@ -87,12 +90,15 @@ def test_detail_of_an_email_and_its_attachment(case: Case) -> None:
         ("image", ATTACHMENT_NAME, "image/png")
     ]
     child = d.children[0]
-    assert child.blob_path is not None
-    assert child.blob_path.is_file()
+    assert len(child.sha256) == 64
+    assert case.blobs.exists(child.sha256)
     attachment = items.item_detail(case, child.item_id)
     assert attachment.parent_id == d.item_id
     assert attachment.source.parent_name == EMAIL_NAME
-    assert attachment.blob_path == child.blob_path
+    assert attachment.blob_sha == child.sha256
+    assert attachment.original is not None
+    assert attachment.original.present
+    assert attachment.original.read()[:8] == b"\x89PNG\r\n\x1a\n"
     assert attachment.name == ATTACHMENT_NAME
 
 
@@ -165,17 +171,21 @@ def test_attachment_in_a_chat_export_with_media(case: Case) -> None:
     assert message.missing == ()
     thumb = message.attachments[0].thumbnail
     assert thumb is not None
-    assert thumb.is_file()
     assert max(_size(thumb)) <= items.THUMB_SIZE
+    # Kept, named by the original's hash and the size: a read-only case's in the user's
+    # own data folder (the case itself is never written to).
+    sha = message.attachments[0].sha256
+    assert case.readonly
+    assert (user_data_dir() / "thumbnails" / f"{sha}_{items.THUMB_SIZE}.jpg").read_bytes() == thumb
     # Without thumbnails the call makes none.
     plain = items.conversation_context(case, carrier, thumbnails=False)
     assert plain[1].attachments[0].thumbnail is None
 
 
-def _size(path: Path) -> tuple[int, int]:
+def _size(data: bytes) -> tuple[int, int]:
     from PIL import Image
 
-    with Image.open(path) as im:
+    with Image.open(io.BytesIO(data)) as im:
         return im.size
 
 
@@ -184,8 +194,9 @@ def test_pages_of_a_pdf(case: Case) -> None:
     d = items.item_detail(case, item_id)
     assert d.kind == "document"
     assert d.page_count == 2
-    assert d.blob_path is not None
-    assert d.blob_path.read_bytes()[:5] == b"%PDF-"
+    assert d.original is not None
+    assert d.original.read()[:5] == b"%PDF-"
+    assert d.original.path is not None  # a plain case keeps a plaintext file to open by name
     all_pages = items.pages(case, item_id)
     assert [p.number for p in all_pages] == [1, 2]
     second = items.page(case, item_id, 2)
@@ -216,16 +227,17 @@ def test_near_duplicates_find_the_recompressed_copy(case: Case) -> None:
 
 def test_pixels_are_turned_upright(case: Case) -> None:
     d = items.item_detail(case, _by_source(case, TURNED_NAME))
-    assert d.blob_path is not None
+    assert d.original is not None
     assert d.meta["orientation"] == 6
     assert d.meta["sensitive"]["gps"]["lat"] == pytest.approx(51.51)
-    px = items.load_pixels(d.blob_path)
+    px = items.original_pixels(d.original)
     assert (px.width, px.height, px.mode) == (100, 200, "RGB")
     assert (px.full_width, px.full_height) == (100, 200)
     top = px.data[: 3 * 1]
     blue = top[2] > 150 and top[0] < 100
     assert blue, top  # the blue left half of the file is the top once turned
-    small = items.load_pixels(d.blob_path, max_side=50)
+    with d.original.open() as fh:
+        small = items.load_pixels(fh, max_side=50)
     assert (small.width, small.height) == (25, 50)
 
 

@@ -419,7 +419,7 @@ def test_whole_case_keys_persist_and_follow_changes(
         (tmp_path / "a.txt").write_text("first note", encoding="utf-8")
         import_paths(case, [tmp_path / "a.txt"])
         assert len(case.timeline_ids()) == 1
-        assert (case.derived_dir() / FILE_NAME).is_file()
+        assert case.derived.exists(FILE_NAME)
     finally:
         case.close()
 

@@ -193,14 +193,19 @@ def test_disk_full_during_export(
     from tests.reliability.harness import _export_problems
 
     if where == "manifest":
-        real = Path.write_text
+        import tempfile
 
-        def write_text(self: Path, *args: Any, **kwargs: Any) -> int:
-            if self.name == "manifest.json":
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
-            return real(self, *args, **kwargs)
+        from app.export import packfiles
 
-        monkeypatch.setattr(Path, "write_text", write_text)
+        real = tempfile.mkstemp
+
+        def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+            """The disk is full when the pack's manifest is written."""
+            if str(kwargs.get("prefix", "")).startswith(".manifest.json"):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(packfiles.tempfile, "mkstemp", mkstemp)
     else:
 
         def save(self: Any, *args: Any, **kwargs: Any) -> None:

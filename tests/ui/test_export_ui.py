@@ -376,3 +376,85 @@ def test_a_cancelled_export_leaves_no_complete_pack(qtbot: QtBot, win: MainWindo
     assert all(not r.locked for r in exhibits(_case(w)))
     assert dialog.isVisible()  # the dialog stays, to try again
     assert dialog.close_button.text() == "Close"
+
+
+# -- the encrypted zip ------------------------------------------------------------------------
+
+ZIP_PASSWORD = "copper kites at dawn"
+
+
+def test_the_encrypted_zip_asks_its_password_twice_and_seals_the_pack(
+    qtbot: QtBot, win: MainWindow
+) -> None:
+    w = win
+    c = _controller(w)
+    _select_rows(w, [0, 1])
+    dialog = _open_preview(qtbot, w)
+    qtbot.keyClicks(dialog.initials, "ab")
+    qtbot.waitUntil(lambda: dialog.can_export, timeout=WAIT_MS)
+    assert not dialog.password.isVisibleTo(dialog)  # a plain pack by default
+    dialog.zip.setChecked(True)
+    assert dialog.password.isVisibleTo(dialog)
+    assert dialog.password_again.isVisibleTo(dialog)
+    assert dialog.password.echoMode() == dialog.password.EchoMode.Password
+    assert not dialog.can_export
+    qtbot.keyClicks(dialog.password, "short")
+    assert "at least 8 characters" in dialog.zip_note.text()
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, ZIP_PASSWORD)
+    qtbot.keyClicks(dialog.password_again, ZIP_PASSWORD + "!")
+    assert dialog.zip_note.text() == "The two passwords differ."
+    assert not dialog.can_export
+    assert dialog.export_button.toolTip() == "The two passwords differ."
+    qtbot.keyClick(dialog.password_again, Qt.Key.Key_Backspace)
+    assert dialog.can_export
+    assert "separately" in dialog.zip_note.text()
+    assert dialog.zip_password() == ZIP_PASSWORD
+    before = set(_case(w).export_dir().iterdir())
+    qtbot.keyClick(dialog.tree, Qt.Key.Key_Return)
+    box = _result(qtbot, c)
+    assert box.status == "complete", box.body.text() + box.findings.toPlainText()
+    assert box.folder is not None
+    assert box.folder.suffix == ".zip"
+    assert box.path.text() == f"Encrypted zip: {box.folder}"
+    assert "AES-256" in box.body.text()
+    assert set(_case(w).export_dir().iterdir()) - before == {box.folder}  # the zip alone
+    from app.export.packfiles import ZipFiles
+
+    with ZipFiles(box.folder, ZIP_PASSWORD) as opened:
+        assert {"bundle.pdf", "manifest.json", "certificate.txt"} <= set(opened.names())
+
+
+def test_an_encrypted_case_offers_the_zip_first_and_keeps_plain_packs_out_of_its_folder(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from app.timeline.query import EVERYTHING
+    from ui.export.dialog import ExportChoices
+
+    case_folder = tmp_path / "Sealed.threadline"
+    choices = ExportChoices(
+        timeline_filter=EVERYTHING,
+        filter_summary="",
+        filter_count=0,
+        selected_ids=(),
+        exhibits=(),
+        elements=(),
+        sets=(DEFAULT_SET,),
+        current_set=DEFAULT_SET,
+        zone="Europe/London",
+        display_zone="Europe/London",
+        initials="",
+        out_dir=case_folder / "exports",
+        encrypted=True,
+        case_folder=case_folder,
+    )
+    dialog = ExportDialog(choices)
+    qtbot.addWidget(dialog)
+    assert dialog.zip.isChecked()  # the encrypted case's default
+    dialog.zip.setChecked(False)
+    assert "cannot go inside its folder" in dialog.zip_note.text()
+    assert dialog.zip_problem()
+    dialog.folder.setText(str(tmp_path / "elsewhere"))
+    assert dialog.zip_problem() == ""
+    assert "plain (unencrypted)" in dialog.zip_note.text()
+    assert dialog.zip_password() is None

@@ -306,7 +306,7 @@ def test_presenter_window_shows_notes_next_step_and_hash(qtbot: QtBot, win: Main
     assert presenter.notes.toPlainText() == "Page 2: Bob waited outside."
     assert presenter.position.text() == "Step 3 of 6"
     detail = item_detail(_case(win), step.item_id)
-    assert presenter.sha.text() in (detail.source.sha256, getattr(detail.blob_path, "name", ""))
+    assert presenter.sha.text() in (detail.source.sha256, detail.blob_sha)
     assert len(presenter.sha.text()) == 64
     assert presenter.next_view.shown is not None
     assert presenter.next_view.shown.step_id == session.steps[3].id
@@ -366,7 +366,9 @@ def test_reveal_in_the_viewer_is_asked_and_audited(qtbot: QtBot, win: MainWindow
         return sum((v - mean) ** 2 for v in values) / len(values)
 
     blurred_spread = spread(view.pixmap_item.pixmap().toImage())
-    original = QImage(str(item_detail(case, photo).blob_path))
+    shown = item_detail(case, photo).original
+    assert shown is not None
+    original = QImage.fromData(shown.read())
     assert blurred_spread < spread(original) / 4
 
     win.present.confirm_reveal = lambda _what, _parent: False  # the user says no

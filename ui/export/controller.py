@@ -434,6 +434,8 @@ class ExportController(QObject):
             display_zone=w.timeline_model.zone_name,
             initials=self.initials,
             out_dir=case.export_dir(),
+            encrypted=case.encrypted,
+            case_folder=case.folder,
         )
 
     def open_dialog(self) -> ExportDialog | None:
@@ -539,13 +541,16 @@ class ExportController(QObject):
         except EvidenceError as exc:
             dialog.show_problem(str(exc))
             return None
-        out_dir = dialog.out_folder()  # the pack's own folder is made in there
+        out_dir = dialog.out_folder()  # the pack's own folder (or zip) is made in there
+        password = dialog.zip_password()  # None: a plain folder
         self.remember_initials(dialog.initials_text())
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> object:
             from app.export.pack import build_pack
 
-            return build_pack(case, options, out_dir, progress=progress, cancel=cancel)
+            return build_pack(
+                case, options, out_dir, progress=progress, cancel=cancel, zip_password=password
+            )
 
         runner = self.window._start_job(
             EXPORT_JOB,

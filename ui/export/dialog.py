@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from app.errors import EvidenceError
 from app.export.bundle import DEFAULT_TITLE
 from app.export.exhibits import ExhibitRow, check_initials
+from app.export.packfiles import MIN_PASSWORD
 from app.export.plan import PackEntry, PackOptions
 from app.jobs import Progress
 from app.redaction.model import RedactionRow
@@ -71,6 +72,8 @@ class ExportChoices:
     display_zone: str  # the timeline's
     initials: str
     out_dir: Path  # the case's exports/
+    encrypted: bool = False  # an encrypted case: its plain pack never goes inside its folder
+    case_folder: Path | None = None
 
 
 def _tinted(label: QLabel, color: QColor) -> QLabel:
@@ -164,7 +167,7 @@ class ExportDialog(QDialog):
         QShortcut(QKeySequence("Ctrl+Return"), self, self._export)
         self.resize(1180, 720)
         self._material_changed()
-        self._update_buttons()
+        self._zip_changed()
 
     # -- building -------------------------------------------------------------------------
 
@@ -289,6 +292,26 @@ class ExportDialog(QDialog):
         self.sensitive.setObjectName("export-sensitive")
         self.report = QCheckBox("Time&line report (PDF table)")
         self.report.setObjectName("export-report")
+        self.zip = QCheckBox("Encrypted &zip (AES-256), opened with a password")
+        self.zip.setObjectName("export-zip")
+        self.zip.setToolTip(
+            "The pack is written as one encrypted .zip file, straight from memory: no "
+            "unencrypted copy of it is ever on disk. The recipient needs the password."
+        )
+        self.zip.setChecked(c.encrypted)
+        self.password = QLineEdit()
+        self.password.setObjectName("export-zip-password")
+        self.password.setAccessibleName("Zip password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(f"At least {MIN_PASSWORD} characters")
+        self.password_again = QLineEdit()
+        self.password_again.setObjectName("export-zip-password-again")
+        self.password_again.setAccessibleName("Zip password again")
+        self.password_again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_again.setPlaceholderText("The same again")
+        self.zip_note = QLabel()
+        self.zip_note.setObjectName("export-zip-note")
+        self.zip_note.setWordWrap(True)
         self.folder = QLineEdit(str(c.out_dir))
         self.folder.setObjectName("export-folder")
         self.folder.setAccessibleName("Output folder")
@@ -313,9 +336,22 @@ class ExportDialog(QDialog):
         form.addRow("&Page prefix", self.bates)
         form.addRow("Officer &initials", self.initials)
         form.addRow("Include", options)
+        form.addRow("Encryption", self.zip)
+        self.password_row = QWidget()
+        twice = QHBoxLayout(self.password_row)
+        twice.setContentsMargins(0, 0, 0, 0)
+        twice.addWidget(self.password, 1)
+        twice.addWidget(self.password_again, 1)
+        password_label = QLabel("Pass&word")
+        password_label.setBuddy(self.password)
+        form.addRow(password_label, self.password_row)
         folder_label = QLabel("&Folder")
         folder_label.setBuddy(self.folder)
         form.addRow(folder_label, folder_row)
+        form.addRow("", self.zip_note)
+        self._form = form
+        # The pack's options always get their room; the material lists above scroll.
+        box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
         self.set_box.currentIndexChanged.connect(lambda _i: self._changed())
         self.zone_box.currentIndexChanged.connect(lambda _i: self._changed())
@@ -323,6 +359,9 @@ class ExportDialog(QDialog):
             line.textEdited.connect(lambda _t: self._changed())
         for check in (self.natives, self.sensitive, self.report):
             check.toggled.connect(lambda _on: self._update_buttons())
+        self.zip.toggled.connect(lambda _on: self._zip_changed())
+        for line in (self.password, self.password_again, self.folder):
+            line.textChanged.connect(lambda _t: self._zip_changed())
         return box
 
     def _build_preview(self) -> QGroupBox:
@@ -495,6 +534,59 @@ class ExportDialog(QDialog):
     def out_folder(self) -> Path:
         """The folder the pack's own folder is made in."""
         return Path(self.folder.text().strip() or str(self.choices.out_dir))
+
+    def zip_password(self) -> str | None:
+        """The encrypted zip's password, None for a plain pack (folder)."""
+        return self.password.text() if self.zip.isChecked() else None
+
+    def _inside_case(self) -> bool:
+        folder = self.choices.case_folder
+        if folder is None:
+            return False
+        try:
+            return self.out_folder().resolve().is_relative_to(folder.resolve())
+        except OSError:
+            return True
+
+    def zip_problem(self) -> str:
+        """Why the encryption chosen stops the export ('' when it does not)."""
+        if not self.zip.isChecked():
+            if self.choices.encrypted and self._inside_case():
+                return (
+                    "This case is encrypted: a plain pack cannot go inside its folder. Tick "
+                    "Encrypted zip, or choose a folder outside the case."
+                )
+            return ""
+        typed, again = self.password.text(), self.password_again.text()
+        if len(typed) < MIN_PASSWORD:
+            return (
+                f"Type a password of at least {MIN_PASSWORD} characters (a few words is best), "
+                "twice."
+            )
+        if again != typed:
+            return "The two passwords differ." if again else "Type the password again."
+        return ""
+
+    def _zip_changed(self) -> None:
+        on = self.zip.isChecked()
+        self._form.setRowVisible(self.password_row, on)
+        problem = self.zip_problem()
+        if problem:
+            text = problem
+            color = theme.amber() if (self.password.text() or not on) else theme.muted()
+        elif on:
+            text = "One encrypted file. Give the password to the recipient separately."
+            color = theme.muted()
+        elif self.choices.encrypted:
+            text = "This case is encrypted, but this pack will be plain (unencrypted) files."
+            color = theme.amber()
+        else:
+            text = ""
+            color = theme.muted()
+        self.zip_note.setText(text)
+        self.zip_note.setVisible(bool(text))
+        _tinted(self.zip_note, color)
+        self._update_buttons()
 
     def _choose_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Export into", str(self.out_folder()))
@@ -672,12 +764,15 @@ class ExportDialog(QDialog):
             and not self._problem
             and bool(self.entries)
             and not self.unreviewed
+            and not self.zip_problem()
         )
 
     def _update_buttons(self) -> None:
         self.export_button.setEnabled(self.can_export)
         if self.unreviewed and not self._running:
             self.export_button.setToolTip("Review the proposed redactions first")
+        elif self.zip_problem() and not self._running:
+            self.export_button.setToolTip(self.zip_problem())
         elif self.warnings and not self._running:
             self.export_button.setToolTip(
                 "Build the pack (Enter): its verification will fail on the terms warned of"
@@ -727,6 +822,9 @@ class ExportDialog(QDialog):
             self.natives,
             self.sensitive,
             self.report,
+            self.zip,
+            self.password,
+            self.password_again,
             self.folder,
             self.browse,
         ]

@@ -116,8 +116,9 @@ class ExportResultDialog(QDialog):
         close.setFocus()
 
     def _fill(self, result: object, findings: list[object]) -> None:
+        sealed = self.folder is not None and self.folder.suffix.lower() == ".zip"
         if self.folder is not None:
-            self.path.setText(f"Folder: {self.folder}")
+            self.path.setText(f"{'Encrypted zip' if sealed else 'Folder'}: {self.folder}")
         if self.status == "complete":
             pages = int(getattr(result, "pages", 0) or 0)
             files = getattr(result, "files", ())
@@ -129,6 +130,11 @@ class ExportResultDialog(QDialog):
                 "no redacted text or protected name is in any of them, no picture keeps its "
                 "metadata, and the manifest's hashes match."
             )
+            if sealed:
+                self.body.setText(
+                    self.body.text() + " It is sealed in one AES-256 encrypted zip, read back "
+                    "and checked: give its password to the recipient separately."
+                )
             sensitive = getattr(result, "sensitive_folder", None)
             if sensitive:
                 self.body.setText(
@@ -177,7 +183,8 @@ class ExportResultDialog(QDialog):
         """Show the pack folder in the file manager; when that fails, say where it is."""
         if self.folder is None:
             return False
-        if can_open_folders() and QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder))):
+        shown = self.folder.parent if self.folder.is_file() else self.folder  # a zip's folder
+        if can_open_folders() and QDesktopServices.openUrl(QUrl.fromLocalFile(str(shown))):
             return True
         self.open_button.hide()
         self.path.setText(f"No file manager could be opened. The pack is in: {self.folder}")

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
+from ui.export.dialog import ExportDialog
+
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
@@ -33,6 +35,17 @@ def export_dialog(window: MainWindow) -> QWidget | None:
     return dialog
 
 
+def export_dialog_zip(window: MainWindow) -> QWidget | None:
+    """The export dialog with the encrypted zip chosen, its password typed twice (masked)."""
+    dialog = export_dialog(window)
+    if not isinstance(dialog, ExportDialog):
+        return None
+    dialog.zip.setChecked(True)
+    dialog.password.setText("copper kites at dawn")
+    dialog.password_again.setText("copper kites at dawn")
+    return dialog
+
+
 def exhibits_dock(window: MainWindow) -> QWidget | None:
     """The Exhibits dock listing the case's exhibits (skipped when it has none)."""
     if window.case is None or not window.export.rows:
@@ -43,6 +56,7 @@ def exhibits_dock(window: MainWindow) -> QWidget | None:
 
 EXPORT_SHOTS: list[tuple[str, Prepare]] = [
     ("export-dialog.png", export_dialog),
+    ("export-dialog-zip.png", export_dialog_zip),
     ("exhibits-dock.png", exhibits_dock),
 ]
 """(file name, prepare) pairs for the screenshot registry."""

@@ -67,9 +67,7 @@ def exhibit_hash(case: Case, item_id: int) -> str:
         detail = item_detail(case, item_id)
     except EvidenceError:
         return ""
-    if detail.blob_path is not None and len(detail.blob_path.name) == 64:
-        return detail.blob_path.name
-    return detail.source.sha256
+    return detail.blob_sha or detail.source.sha256
 
 
 def _label(text: str = "", *, size: float = 1.0, muted: bool = False, bold: bool = False) -> QLabel:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QImage, QPalette, QTextCursor, QTextDocument
@@ -343,8 +342,8 @@ class ChatThreadView(QWidget):
             )
         return "".join(parts) or f'<p style="color:{c["muted"]}">(no text)</p>'
 
-    def _add_image(self, item_id: int, path: Path) -> bool:
-        image = GUARD.cover(item_id, QImage(str(path)))  # blurred when marked intimate
+    def _add_image(self, item_id: int, data: bytes) -> bool:
+        image = GUARD.cover(item_id, QImage.fromData(data))  # blurred when marked intimate
         if image.isNull():
             return False
         if max(image.width(), image.height()) > THUMB_PX:

@@ -157,7 +157,7 @@ class EmailView(QWidget):
             item.setToolTip("Open this attachment (Enter or double-click)")
             if child.thumbnail is not None:
                 # Blurred when marked intimate or distressing.
-                thumb = GUARD.cover(child.item_id, QImage(str(child.thumbnail)))
+                thumb = GUARD.cover(child.item_id, QImage.fromData(child.thumbnail))
                 pixmap = QPixmap.fromImage(thumb)
                 if not pixmap.isNull():
                     item.setIcon(QIcon(pixmap))

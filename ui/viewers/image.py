@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import EvidenceError
-from app.items import ItemDetail, ItemRef, PageRow, load_pixels
+from app.items import ItemDetail, ItemRef, PageRow, original_pixels
 from app.redaction.model import Box, RedactionRow, RedactionState
 from ui import display, theme
 from ui.present.guard import GUARD, ProtectiveBar, blurred
@@ -222,13 +221,13 @@ class ImageView(QWidget):
     def show_item(
         self,
         detail: ItemDetail,
-        image: QImage | Path | None = None,
+        image: QImage | None = None,
         duplicates: Sequence[ItemRef] = (),
         zone_name: str = "Europe/London",
         pages: Sequence[PageRow] = (),
     ) -> None:
-        """Show a picture: `image` as decoded, or read from a path (by default the item's
-        original, which is slow for a large photo: decode it off the GUI thread and pass the
+        """Show a picture: `image` as decoded, else the item's original read through the
+        case's store (slow for a large photo: decode it off the GUI thread and pass the
         QImage). `pages` carry the words OCR read, for redacting them."""
         self._detail = detail
         self._zone = zone_name
@@ -255,19 +254,19 @@ class ImageView(QWidget):
 
     # -- parts ------------------------------------------------------------------------
 
-    def _show_pixels(self, detail: ItemDetail, image: QImage | Path | None) -> None:
-        source = image if image is not None else detail.blob_path
+    def _show_pixels(self, detail: ItemDetail, image: QImage | None) -> None:
+        source = detail.original
         problem = ""
         picture = QImage()
-        if isinstance(source, QImage):
-            picture = source
+        if image is not None:
+            picture = image
         elif source is None:
             problem = "The case holds no separate original for this picture."
-        elif not source.is_file():
+        elif not source.present:
             problem = "The original of this picture is missing from the case's store."
         else:
             try:
-                picture = qimage(load_pixels(source, MAX_SIDE))
+                picture = qimage(original_pixels(source, MAX_SIDE, name=detail.name))
             except EvidenceError as exc:
                 problem = f"The picture cannot be shown: {exc}"
         if picture.isNull():
@@ -405,7 +404,7 @@ class ImageView(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, ref.item_id)
             item.setToolTip(f"{ref.name} (item {ref.item_id})")
             if ref.thumbnail is not None:
-                icon = QImage(str(ref.thumbnail))
+                icon = QImage.fromData(ref.thumbnail)
                 if ref.item_id in marks:
                     icon = blurred(icon)
                 if not icon.isNull():

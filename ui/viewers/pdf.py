@@ -13,7 +13,6 @@ import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
@@ -46,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.items import ItemDetail, PageRow
+from app.originals import Original, open_pdf
 from app.redaction.model import Box, RedactionRow, RedactionState
 from ui import theme
 from ui.redaction.overlay import RedactionBoxItem
@@ -274,7 +274,7 @@ class PdfView(QWidget):
         self._close()
         self._detail = detail
         self.provenance.show_detail(detail)
-        problem = self._open(detail.blob_path)
+        problem = self._open(detail.original)
         if problem:
             self.problem.setText(problem)
             self.fallback.setPlainText(detail.text.replace("\f", "\n\n") or "(no text)")
@@ -290,16 +290,17 @@ class PdfView(QWidget):
         self.render_visible()
         self.shown.emit(detail.item_id)
 
-    def _open(self, path: Path | None) -> str:
-        """Open the original; a sentence saying why not, or ''."""
-        if path is None:
+    def _open(self, original: Original | None) -> str:
+        """Open the original (by name when the store keeps a plaintext file, else from its
+        bytes); a sentence saying why not, or ''."""
+        if original is None:
             return "The case holds no separate original for this document."
-        if not path.is_file():
+        if not original.present:
             return "The original of this document is missing from the case's store."
         try:
-            doc = _pymupdf().open(str(path))
+            doc = open_pdf(original)
         except Exception as exc:  # noqa: BLE001 - MuPDF raises many types on bad input
-            log.info("cannot open %s: %s", path.name, exc)
+            log.info("cannot open %s: %s", original.sha256[:12], exc)
             return f"The document cannot be opened: {exc}. Its text as read at import:"
         if doc.needs_pass and not doc.authenticate(""):
             doc.close()

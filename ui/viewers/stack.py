@@ -125,7 +125,7 @@ class ViewerStack(QStackedWidget):
         """Show what a provider loaded, in the viewer for its kind.
 
         For a picture, `image` is its decoded pixels when the caller read them off the GUI
-        thread (`app.items.load_pixels`); without it the viewer reads the original itself.
+        thread (`app.items.original_pixels`); without it the viewer reads the original itself.
         """
         self._data = data
         d = data.detail

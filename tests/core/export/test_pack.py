@@ -24,6 +24,7 @@ from app.export import exhibits as ex
 from app.export import pack as pack_mod
 from app.export.exhibits import ExhibitError, MarkMaterial, RenameExhibit
 from app.export.pack import ExportRefused, build_pack, verify_pack
+from app.export.packfiles import Target, put
 from app.export.plan import PackOptions, PackPlan
 from app.jobs import CancelToken
 from app.redaction import store
@@ -50,7 +51,7 @@ class StandIn:
             render_timeline_report=self.render_timeline_report,
         )
 
-    def render_bundle(self, case: Case, plan: PackPlan, out_path: Path, **kw: Any) -> Any:
+    def render_bundle(self, case: Case, plan: PackPlan, out_path: Target, **kw: Any) -> Any:
         doc = pymupdf.open()
         toc = []
         for n, e in enumerate(plan.entries, start=1):
@@ -59,24 +60,24 @@ class StandIn:
             page.insert_text((72, 800), f"Page {n} of {len(plan.entries)}", fontsize=8)
             toc.append([1, e.exhibit_ref, n])
         doc.set_toc(toc)
-        doc.save(out_path, garbage=3, deflate=True, no_new_id=True)
+        put(out_path, doc.tobytes(garbage=3, deflate=True, no_new_id=True))
         doc.close()
         if self.cancel_after_bundle:
             kw["cancel"].cancel()
         return SimpleNamespace(pages=len(plan.entries), exhibit_pages={})
 
-    def write_natives(self, case: Case, plan: PackPlan, folder: Path, **kw: Any) -> list[Path]:
+    def write_natives(self, case: Case, plan: PackPlan, folder: Target, **kw: Any) -> list[Target]:
         out = []
         for e in plan.entries:
             marks = {i: plan.redactions.get(i, []) for i in e.item_ids}
             if e.kind == "image":
                 item = e.item_ids[0]
-                path = case.item_blob_path(item)
-                assert path is not None
+                sha = case.item_blob_sha(item)
+                assert sha is not None
                 boxes = [Mark(r.page or 1, r.box, r.reason) for r in marks[item] if r.box]
                 name = self.native_name(case, e) if self.native_name else f"{e.alias}.png"
                 target = folder / name
-                target.write_bytes(redact_image(path, boxes))
+                put(target, redact_image(case.blobs.read(sha), boxes))
                 out.append(target)
             elif e.kind == "conversation":
                 with case.read() as s:
@@ -91,14 +92,14 @@ class StandIn:
                     ]
                     lines.append(redact_text(texts[i], spans))
                 target = folder / f"{e.alias}.txt"
-                target.write_text("\n".join(lines), encoding="utf-8")
+                put(target, "\n".join(lines).encode("utf-8"))
                 out.append(target)
         return out
 
-    def render_timeline_report(self, case: Case, plan: PackPlan, out_path: Path) -> Path:
+    def render_timeline_report(self, case: Case, plan: PackPlan, out_path: Target) -> Target:
         doc = pymupdf.open()
         doc.new_page().insert_text((72, 72), "Timeline", fontsize=10)
-        doc.save(out_path)
+        put(out_path, doc.tobytes())
         doc.close()
         return out_path
 
@@ -201,28 +202,55 @@ def test_pack_from_the_demo(demo_case: Case, monkeypatch: pytest.MonkeyPatch) ->
         "certificate.txt",
         "timeline.pdf",
         "natives/AB_1.txt",
-        "natives/AB_5_1.png",
+        "natives/AB_2.txt",
+        "natives/AB_19_1.png",
     }
     # The schedule: one row per exhibit, neutral descriptions, Y where redacted.
     with open(result.folder / "schedule.csv", encoding="utf-8-sig") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["No.", "Description", "Date", "Location / source", "Exhibit ref", "Edited"]
+    ufdr, meta, snap = "Cellebrite UFDR", "Meta business record", "Snapchat return"
     assert rows[1:] == [
+        ["1", f"{ufdr} conversation, 1 call, 04/03/2024", "04/03/2024", ufdr, "AB/1", "N"],
         [
-            "1",
+            "2",
             "WhatsApp conversation, 348 messages, 04/03/2024–17/03/2024",
             "04/03/2024–17/03/2024",
             "WhatsApp",
-            "AB/1",
+            "AB/2",
             "Y",
         ],
-        ["2", "Screenshot, 09/03/2024", "09/03/2024", "Image file", "AB/2", "N"],
-        ["3", "Screenshot, 10/03/2024", "10/03/2024", "Image file", "AB/3", "N"],
-        ["4", "Screenshot, 12/03/2024", "12/03/2024", "Image file", "AB/4", "N"],
-        ["5", "Email, 14/03/2024", "14/03/2024", "Email", "AB/5", "N"],
-        ["6", "Image attached to an email", "no date", "Email attachment", "AB/5/1", "Y"],
-        ["7", "Screenshot, 15/03/2024", "15/03/2024", "Image file", "AB/6", "N"],
-        ["8", "PDF document, 3 pages, 18/03/2024", "18/03/2024", "PDF file", "AB/7", "Y"],
+        ["3", f"{ufdr} conversation, 6 messages, 05/03/2024", "05/03/2024", ufdr, "AB/3", "N"],
+        ["4", "1 item, 05/03/2024", "05/03/2024", ufdr, "AB/4", "N"],
+        ["5", f"{ufdr} conversation, 6 messages, 05/03/2024", "05/03/2024", ufdr, "AB/5", "N"],
+        ["6", "1 item, 05/03/2024", "05/03/2024", ufdr, "AB/6", "N"],
+        ["7", "1 item, 08/03/2024", "08/03/2024", meta, "AB/7", "N"],
+        ["8", "1 item, 08/03/2024", "08/03/2024", snap, "AB/8", "N"],
+        ["9", "1 item, 08/03/2024", "08/03/2024", ufdr, "AB/9", "N"],
+        ["10", "1 item, 09/03/2024", "09/03/2024", meta, "AB/10", "N"],
+        ["11", "1 item, 09/03/2024", "09/03/2024", meta, "AB/11", "N"],
+        [
+            "12",
+            f"{snap} conversation, 2 messages, 09/03/2024–11/03/2024",
+            "09/03/2024–11/03/2024",
+            snap,
+            "AB/12",
+            "N",
+        ],
+        ["13", "1 item, 09/03/2024", "09/03/2024", meta, "AB/13", "N"],
+        ["14", f"{meta} conversation, 2 messages, 09/03/2024", "09/03/2024", meta, "AB/14", "N"],
+        ["15", "Screenshot, 09/03/2024", "09/03/2024", "Image file", "AB/15", "N"],
+        ["16", "1 item, 10/03/2024", "10/03/2024", meta, "AB/16", "N"],
+        ["17", "Screenshot, 10/03/2024", "10/03/2024", "Image file", "AB/17", "N"],
+        ["18", "Screenshot, 12/03/2024", "12/03/2024", "Image file", "AB/18", "N"],
+        ["19", "Email, 14/03/2024", "14/03/2024", "Email", "AB/19", "N"],
+        ["20", "Image attached to an email", "no date", "Email attachment", "AB/19/1", "Y"],
+        ["21", "Screenshot, 15/03/2024", "15/03/2024", "Image file", "AB/20", "N"],
+        ["22", "PDF document, 3 pages, 18/03/2024", "18/03/2024", "PDF file", "AB/21", "Y"],
+        ["23", "1 item", "no date", meta, "AB/22", "N"],
+        ["24", "1 item", "no date", ufdr, "AB/23", "N"],
+        ["25", "1 item", "no date", ufdr, "AB/24", "N"],
+        ["26", "1 item", "no date", ufdr, "AB/25", "N"],
     ]
     # The sensitive schedule lists the diary, beside the pack and never inside it.
     with open(
@@ -244,7 +272,7 @@ def test_pack_from_the_demo(demo_case: Case, monkeypatch: pytest.MonkeyPatch) ->
     assert manifest["redactions"]["by_reason"] == {"ADDR": 2, "INTIMATE": 1, "PII": 1, "VC": 1}
     assert manifest["case"] == case.name
     assert manifest["program"]["name"] == "Threadline"
-    pdf_entry = next(e for e in manifest["entries"] if e["ref"] == "AB/7")
+    pdf_entry = next(e for e in manifest["entries"] if e["ref"] == "AB/21")
     with case.read() as s:
         from app.store.schema import Source
 
@@ -271,19 +299,12 @@ def test_pack_from_the_demo(demo_case: Case, monkeypatch: pytest.MonkeyPatch) ->
     assert (rec.status, rec.folder, rec.manifest_sha256) == ("complete", "pack1", manifest_sha)
     assert _actions(case)[-2:] == ["export.start", "export.complete"]
     rows_ex = ex.exhibits(case)
-    assert [r.ref for r in rows_ex] == [
-        "AB/1",
-        "AB/2",
-        "AB/3",
-        "AB/4",
-        "AB/5",
-        "AB/5/1",
-        "AB/6",
-        "AB/7",
-    ]
+    assert [r.ref for r in rows_ex] == (
+        [f"AB/{n}" for n in range(1, 20)] + ["AB/19/1"] + [f"AB/{n}" for n in range(20, 26)]
+    )
     assert all(r.locked for r in rows_ex)
     with pytest.raises(ExhibitError, match="used in a completed export"):
-        RenameExhibit("AB/1", "AB/9").apply(case)
+        RenameExhibit("AB/1", "AB/99").apply(case)
     # The verifier agrees, and a second pack of the same material keeps the references.
     assert verify_pack(result.folder, forbidden) == []
     again = build_pack(case, PackOptions(everything=True, name="pack1"))
@@ -306,6 +327,9 @@ def test_planted_leak_in_a_native_file_name_is_caught(
         return str(meta.get("file_name") or f"{entry.alias}.png")
 
     monkeypatch.setattr(pack_mod, "_bundle", StandIn(native_name=original_name).module)
+    with case.read() as s:
+        before = list(s.scalars(select(Item.id).order_by(Item.id)))
+    assert before
     result = build_pack(case, PackOptions(everything=True, name="leaky"))
     assert result.status == "failed"
     assert result.folder == case.export_dir() / "leaky.FAILED"
@@ -319,7 +343,7 @@ def test_planted_leak_in_a_native_file_name_is_caught(
     assert ex.exhibits(case) == []  # no reference recorded, nothing locked
     # The case still has every item (failure deletes nothing).
     with case.read() as s:
-        assert len(list(s.scalars(select(Item.id)))) == 357
+        assert list(s.scalars(select(Item.id).order_by(Item.id))) == before
 
 
 def test_planted_leak_in_text_and_tampered_manifest_are_caught(

@@ -375,8 +375,9 @@ def test_portrait_orientation_applied_to_size_and_thumbnail(tmp_path: Path) -> N
     assert item.meta["orientation"] == 6
     assert (item.meta["width"], item.meta["height"]) == (450, 600)
     assert item.meta["time_source"] == "file-time"
-    thumb = images.thumbnail(path, tmp_path / "derived")
-    with Image.open(thumb) as im:
+    thumb, suffix = images.thumbnail(path)
+    assert suffix == ".jpg"
+    with Image.open(io.BytesIO(thumb)) as im:
         assert im.height > im.width
         assert im.size == (192, 256)
         assert not im.getexif()
@@ -729,7 +730,7 @@ def test_oversized_images_keep_metadata_without_decoding(tmp_path: Path) -> None
     assert (only(sink).meta["width"], only(sink).meta["height"]) == (65535, 65535)
     assert any("65535×65535" in w for w in sink.warnings)
     with pytest.raises(EvidenceError, match="too large"):
-        images.thumbnail(bomb, tmp_path / "derived")
+        images.thumbnail(bomb)
 
 
 def test_kept_back_decompression_bomb_gif() -> None:
@@ -820,37 +821,34 @@ def test_hash_applies_orientation(tmp_path: Path) -> None:
 # --- thumbnails -----------------------------------------------------------------------------
 
 
-def test_thumbnail_written_once_named_by_hash(tmp_path: Path) -> None:
+def test_thumbnail_made_in_memory_without_metadata(tmp_path: Path) -> None:
     src = tmp_path / "photo.jpg"
     exif = Image.Exif()
     exif[0x010F] = "SecretPhone"
     screenshot(5, 800, 600).save(src, exif=exif)
-    dest = tmp_path / "derived"
-    first = images.thumbnail(src, dest, size=128)
-    assert first.parent == dest
-    assert first.suffix == ".jpg"
-    assert first.name.endswith("_128.jpg")
-    assert len(first.name.split("_")[0]) == 64
-    with Image.open(first) as im:
+    before = sorted(tmp_path.rglob("*"))
+    with src.open("rb") as fh:
+        data, suffix = images.thumbnail(fh, size=128)
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written to disk
+    assert suffix == ".jpg"
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.format == "JPEG"
         assert im.size == (128, 96)
         assert not im.getexif()
-    assert b"SecretPhone" not in first.read_bytes()
-    stamp = first.stat().st_mtime_ns
-    assert images.thumbnail(src, dest, size=128) == first
-    assert first.stat().st_mtime_ns == stamp
-    transparent = tmp_path / "sticker.png"
-    Image.new("RGBA", (300, 300), (255, 0, 0, 0)).save(transparent)
-    assert images.thumbnail(transparent, dest).suffix == ".png"
+    assert b"SecretPhone" not in data
+    transparent = io.BytesIO()
+    Image.new("RGBA", (300, 300), (255, 0, 0, 0)).save(transparent, format="PNG")
+    assert images.thumbnail(transparent)[1] == ".png"
 
 
 @needs_heif
 def test_thumbnail_of_heic_and_unreadable(tmp_path: Path) -> None:
-    thumb = images.thumbnail(corpus_file("images_exif/exifpy__iphone_13_pro_max.heic"), tmp_path)
-    with Image.open(thumb) as im:
+    thumb, _ = images.thumbnail(corpus_file("images_exif/exifpy__iphone_13_pro_max.heic"))
+    with Image.open(io.BytesIO(thumb)) as im:
         assert im.height > im.width  # the portrait orientation is applied
         assert max(im.size) <= 256
     with pytest.raises(EvidenceError, match="no thumbnail"):
-        images.thumbnail(corpus_file("hostile/pillow__broken.png"), tmp_path)
+        images.thumbnail(corpus_file("hostile/pillow__broken.png"))
 
 
 # --- the real pipeline ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pymupdf
 import pytest
 from PIL import Image
 
+from app.items import item_detail
 from app.present.model import PresentationRow, StepRow
 from app.present.ops import CreatePresentation, EditStep
 from app.present.render import Refused, Slide, format_time, render_step
@@ -174,7 +175,7 @@ def test_a_pdf_page_slide_has_no_text_under_the_box(built: Built) -> None:
     from app.present.render import redacted_pdf
     from app.redaction.store import list_redactions
 
-    blob = b.case.item_blob_path(b.ids.pdf)
+    blob = item_detail(b.case, b.ids.pdf).original
     assert blob is not None
     data = redacted_pdf(b.case, "court", b.ids.pdf, blob, list_redactions(b.case, "court"))
     with pymupdf.open(stream=data, filetype="pdf") as doc:
