@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from app.importers.names import IMPORTER_NAMES as IMPORTER_NAMES
+from app.importers.names import importer_name as importer_name
 from app.model import Confidence
 from app.timeline.clock import iso_utc, us_to_utc
 
@@ -69,27 +71,6 @@ def one_line(text: str, limit: int = 400) -> str:
 def plural(n: int, word: str, many: str = "") -> str:
     """`1 source`, `3 sources`, `12,345 events`."""
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
-
-
-IMPORTER_NAMES = {
-    "whatsapp": "WhatsApp",
-    "telegram": "Telegram",
-    "messenger": "Messenger / Instagram",
-    "discord": "Discord",
-    "email": "Email",
-    "imessage": "iMessage",
-    "sms_xml": "SMS backup",
-    "pdf": "PDF",
-    "image": "Image",
-    "zip": "Zip archive",
-    "text": "Plain text",
-    "file": "File as a whole",
-}
-
-
-def importer_name(name: str) -> str:
-    """How a reader is called on screen: `WhatsApp` for `whatsapp`; unknown names as they are."""
-    return IMPORTER_NAMES.get(name, name.replace("_", " ").capitalize() if name else "")
 
 
 def short_range(first_us: int, last_us: int, tz: ZoneInfo) -> str:

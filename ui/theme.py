@@ -64,6 +64,13 @@ PLATFORM_COLOURS = {
     "email": "#D55E00",
     "image": "#7a7a7a",
     "pdf": "#b22222",
+    # Police extractions and platform returns: darker shades, so white initials stay legible.
+    "ufdr": "#1f4e79",
+    "xry": "#5b3f8c",
+    "meta-records": "#0072B2",
+    "snapchat-return": "#7a6400",
+    "google-return": "#3d6b35",
+    "x-return": "#000000",
 }
 _BADGES: dict[str, QIcon] = {}
 

@@ -26,7 +26,9 @@ class Probe:
     or None when the bytes exist only in memory (an encrypted case): then give the library
     the stream or the bytes. `origin` is where the file lay on the user's disk when it was
     imported from there (not for a member of an archive): a return that names files beside
-    it (`linked_media/…`) may look for them there.
+    it (`linked_media/…`) may look for them there. `member` is the full path of a file handed
+    over by its parent (an archive member's path inside the archive; `name` is its last part),
+    so a reader may use the folders it lay in; "" for a file from disk.
     """
 
     path: Path | None
@@ -37,6 +39,7 @@ class Probe:
     mtime_us: int | None = None
     opener: Callable[[], BinaryIO] | None = None
     origin: Path | None = None
+    member: str = ""
 
     @classmethod
     def of(cls, path: Path, name: str | None = None, mtime_us: int | None = None) -> Probe:
@@ -54,6 +57,7 @@ class Probe:
         name: str,
         mtime_us: int | None = None,
         origin: Path | None = None,
+        member: str = "",
     ) -> Probe:
         """Probe an original in the case's store (plaintext whatever the store keeps)."""
         with blobs.open(sha256) as fh:
@@ -68,6 +72,7 @@ class Probe:
             mtime_us,
             functools.partial(blobs.open, sha256),
             origin,
+            member,
         )
 
     @property
@@ -100,6 +105,7 @@ class ImportOptions:
     zone: str = "Europe/London"
     date_order: str = ""  # "dmy", "mdy" or "ymd" when the user settles an ambiguous file
     password: str = ""
+    signing_keys: tuple[str, ...] = ()  # public key files to check signed returns against
 
 
 @dataclass(slots=True)

@@ -9,15 +9,21 @@ from app.importers.archive import ArchiveImporter, TarImporter
 from app.importers.base import Importer, Probe
 from app.importers.discord import DiscordImporter
 from app.importers.email import EmailImporter
+from app.importers.google_return import GoogleReturnImporter
 from app.importers.image import ImageImporter
 from app.importers.imessage import IMessageImporter
 from app.importers.messenger import MessengerImporter
+from app.importers.meta_records import MetaRecordsImporter
 from app.importers.opaque import OpaqueFileImporter
 from app.importers.pdf import PdfImporter
 from app.importers.plaintext import PlainTextImporter
 from app.importers.sms_xml import SmsBackupXmlImporter
+from app.importers.snapchat import SnapchatImporter
 from app.importers.telegram import TelegramImporter
+from app.importers.ufdr import UfdrImporter
 from app.importers.whatsapp import WhatsAppImporter
+from app.importers.x_return import XReturnImporter
+from app.importers.xry import XryTextImporter
 
 BUILTIN_IMPORTERS: tuple[type[Importer], ...] = (
     PlainTextImporter,
@@ -29,10 +35,16 @@ BUILTIN_IMPORTERS: tuple[type[Importer], ...] = (
     SmsBackupXmlImporter,
     IMessageImporter,
     WhatsAppImporter,
+    UfdrImporter,
+    XryTextImporter,
     PdfImporter,
     ImageImporter,
     ArchiveImporter,
     TarImporter,
+    GoogleReturnImporter,
+    XReturnImporter,
+    MetaRecordsImporter,
+    SnapchatImporter,
 )
 
 

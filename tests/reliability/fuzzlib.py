@@ -44,6 +44,23 @@ CORPUS_DIRS: dict[str, tuple[str, ...]] = {
     "image": ("images_exif", "screenshots", "hostile/pillow__truncated_jpeg.jpg"),
     "zip": ("hostile/libzip__broken.zip", "hostile/tika__test-zip-of-zip.zip", "whatsapp"),
     "tar": (),
+    "x-return": ("synthetic-returns/x_twitter_return",),
+    "google-return": (
+        "synthetic-returns/google_return/synthetic.person@example.com.123456789012.GoogleAccount"
+        ".SubscriberInfo_001/Google Account/synthetic.person@example.com.123456789012"
+        ".SubscriberInfo.html",
+        "synthetic-returns/google_return/synthetic.person@example.com.123456789012"
+        ".AccessLogActivity.Activity_001/Access Log Activity/Activities - A list of Google "
+        "services accessed by your devices.csv",
+    ),
+    "ufdr": ("synthetic-returns/ufdr",),
+    "xry": ("synthetic-returns/xry_text_export",),
+    "meta-records": (
+        "synthetic-returns/meta_business_record/D1_inline_style_div_table",
+        "synthetic-returns/meta_business_record/D3_2026_minified_t_o_i_m",
+        "synthetic-returns/whatsapp_business_record",
+    ),
+    "snapchat-return": ("synthetic-returns/snapchat_return",),
 }
 
 SMS_XML = (

@@ -1,4 +1,5 @@
-"""The step before choosing files to import: the time zone their clock times are read in.
+"""The step before choosing files to import: the time zone their clock times are read in,
+and (optionally) the public keys signed returns are checked against.
 
 One keystroke (Enter) accepts the default, which is the case's zone or the zone chosen last
 in this session.
@@ -7,6 +8,7 @@ in this session.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from zoneinfo import available_timezones
 
 from PySide6.QtCore import Qt
@@ -15,6 +17,8 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -26,6 +30,8 @@ from ui import theme
 FIRST_ZONE = "Europe/London"
 CHOOSE_TEXT = {"files": "&Choose files…", "folder": "&Choose folder…"}
 TITLE = {"files": "Import files", "folder": "Import folder"}
+KEY_FILTER = "Public keys (*.asc *.gpg *.pgp *.key *.pub *.txt);;All files (*)"
+NO_KEYS = "None: signatures will not be checked."
 
 
 @lru_cache(maxsize=1)
@@ -104,6 +110,28 @@ class ImportOptionsDialog(QDialog):
         self.problem.setPalette(palette)
         self.problem.hide()
 
+        self._keys: tuple[str, ...] = ()
+        self.keys_label = QLabel(NO_KEYS)
+        self.keys_label.setObjectName("signing-keys")
+        self.keys_label.setWordWrap(True)
+        self.keys_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.keys_button = QPushButton("Signing &keys…")
+        self.keys_button.setObjectName("choose-keys")
+        self.keys_button.setAccessibleName("Choose public key files to check signed returns")
+        self.keys_button.setAutoDefault(False)
+        self.keys_button.clicked.connect(self._choose_keys)
+        self.keys_clear = QPushButton("C&lear")
+        self.keys_clear.setObjectName("clear-keys")
+        self.keys_clear.setAutoDefault(False)
+        self.keys_clear.clicked.connect(lambda: self.set_signing_keys(()))
+        self.keys_clear.setEnabled(False)
+        keys_title = QLabel("Keys to check signed returns (X/Twitter) against:")
+        keys_row = QHBoxLayout()
+        keys_row.setSpacing(8)
+        keys_row.addWidget(self.keys_label, 1)
+        keys_row.addWidget(self.keys_button)
+        keys_row.addWidget(self.keys_clear)
+
         buttons = QDialogButtonBox()
         self.ok: QPushButton = buttons.addButton(
             CHOOSE_TEXT.get(what, "&Continue…"), QDialogButtonBox.ButtonRole.AcceptRole
@@ -127,6 +155,9 @@ class ImportOptionsDialog(QDialog):
         layout.addWidget(self.zone)
         layout.addWidget(self.problem)
         layout.addWidget(help_text)
+        layout.addSpacing(10)
+        layout.addWidget(keys_title)
+        layout.addLayout(keys_row)
         layout.addSpacing(6)
         layout.addWidget(buttons)
         help_text.setMinimumWidth(64 * self.fontMetrics().averageCharWidth())
@@ -152,3 +183,22 @@ class ImportOptionsDialog(QDialog):
     def zone_name(self) -> str:
         """The chosen zone's IANA name, or '' when the text is not a known zone."""
         return self._resolve(self.zone.currentText())
+
+    def signing_keys(self) -> tuple[str, ...]:
+        """The public key files chosen to check signed returns against (may be none)."""
+        return self._keys
+
+    def set_signing_keys(self, paths: tuple[str, ...]) -> None:
+        """Show and keep these key files (an empty tuple clears them)."""
+        self._keys = tuple(paths)
+        names = ", ".join(Path(p).name for p in self._keys)
+        self.keys_label.setText(names or NO_KEYS)
+        self.keys_label.setToolTip("\n".join(self._keys))
+        self.keys_clear.setEnabled(bool(self._keys))
+
+    def _choose_keys(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Public keys to check signed returns", "", KEY_FILTER
+        )
+        if paths:
+            self.set_signing_keys(tuple(paths))
