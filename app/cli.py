@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from app import __version__
-from app.case import Case
-from app.errors import EvidenceError, NeedsDecision
+from app.case import Case, case_folder, find_case, needs_passphrase
+from app.errors import CaseLocked, EvidenceError, NeedsDecision, PassphraseRequired
 from app.jobs import Progress
 from app.model import TimelineRow
 from app.timeline.activity import (
@@ -33,6 +35,11 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTEGRITY = 3
+
+PASSPHRASE_ENV = "THREADLINE_PASSPHRASE"
+"""The passphrase of an encrypted case, for scripts (else it is asked at a prompt)."""
+NEW_PASSPHRASE_ENV = "THREADLINE_NEW_PASSPHRASE"
+"""The new passphrase for `passphrase CASE`, for scripts."""
 
 
 class CliError(EvidenceError):
@@ -73,12 +80,79 @@ def _local(us: int, zone_name: str) -> str:
     return us_to_utc(us).astimezone(zone(zone_name)).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
+def _prompt(prompt: str) -> str:
+    """Ask for a secret at the terminal, without echo (tests replace this)."""
+    return getpass.getpass(prompt)
+
+
+def ask_passphrase(
+    case_name: str, prompt: str, env: str = PASSPHRASE_ENV, *, confirm: bool = False
+) -> str:
+    """A passphrase from the environment variable `env`, else typed at a prompt (twice
+    when `confirm`); with neither a variable nor a terminal, a clear refusal."""
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise PassphraseRequired(
+            f"case {case_name} is encrypted: a passphrase is needed "
+            f"(type it at a terminal, or set {env})"
+        )
+    first = _prompt(prompt)
+    if confirm and _prompt("The same again, to be sure: ") != first:
+        raise CliError("the two passphrases typed differ: nothing was changed")
+    return first
+
+
+def open_case(path: str, *, readonly: bool = False, or_read_only: bool = False) -> Case:
+    """Open the case every command names, asking for its passphrase when it is encrypted
+    (or reading THREADLINE_PASSPHRASE). With `or_read_only`, a case held open for writing
+    elsewhere is opened read-only instead (the passphrase asked once)."""
+    passphrase = None
+    if needs_passphrase(path):
+        name = find_case(path).name.removesuffix(".threadline")
+        passphrase = ask_passphrase(name, f"Passphrase of case {name}: ")
+    try:
+        return Case.open(path, readonly=readonly, passphrase=passphrase)
+    except CaseLocked:
+        if not or_read_only or readonly:
+            raise
+        return Case.open(path, readonly=True, passphrase=passphrase)
+
+
 # -- commands ----------------------------------------------------------------------------
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    with Case.create(args.case, zone_name=args.zone) as case:
-        print(f"created case {case.name} at {case.folder} (zone {case.zone})")
+    passphrase = None
+    if args.encrypt:
+        name = case_folder(args.case).name.removesuffix(".threadline")
+        passphrase = ask_passphrase(name, f"New passphrase for case {name}: ", confirm=True)
+    with Case.create(args.case, zone_name=args.zone, passphrase=passphrase) as case:
+        sealed = ", encrypted" if case.encrypted else ""
+        print(f"created case {case.name} at {case.folder} (zone {case.zone}{sealed})")
+    if case.encrypted:
+        print(
+            "keep the passphrase safe: without it nobody can open this case, "
+            "and Threadline cannot recover it"
+        )
+    return EXIT_OK
+
+
+def cmd_passphrase(args: argparse.Namespace) -> int:
+    if not needs_passphrase(args.case):
+        raise CliError(
+            f"case {args.case} is not encrypted: only a case created with --encrypt has a "
+            "passphrase"
+        )
+    name = find_case(args.case).name.removesuffix(".threadline")
+    old = ask_passphrase(name, f"Current passphrase of case {name}: ")
+    with Case.open(args.case, passphrase=old) as case:
+        new = ask_passphrase(
+            name, f"New passphrase for case {name}: ", NEW_PASSPHRASE_ENV, confirm=True
+        )
+        case.change_passphrase(old, new)
+    print(f"the passphrase of case {name} is changed: the old one no longer opens it")
     return EXIT_OK
 
 
@@ -86,11 +160,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     from app.importers.base import ImportOptions
     from app.ingest.job import import_paths
 
-    with Case.open(args.case) as case:
+    with open_case(args.case) as case:
         options = ImportOptions(
-            zone=args.zone or case.zone, date_order=args.date_order or "", password=args.password
+            zone=args.zone or case.zone,
+            date_order=args.date_order or "",
+            password=args.password,
+            signing_keys=tuple(args.keys),
         )
         zone(options.zone)
+        if missing := [k for k in args.keys if not os.path.isfile(k)]:
+            raise CliError(f"key file not found: {', '.join(missing)}")
         try:
             report = import_paths(case, args.paths, options=options, progress=_progress_for_tty())
         finally:
@@ -121,7 +200,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_ocr(args: argparse.Namespace) -> int:
     from app.ocr import SETTING, ocr_enabled, set_setting
 
-    with Case.open(args.case) as case:
+    with open_case(args.case) as case:
         if args.switch:
             set_setting(case, SETTING, args.switch)
             print(f"OCR is {args.switch} for case {case.name}")
@@ -258,7 +337,7 @@ def _person_id(case: Case, wanted: str) -> int:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    with Case.open(args.case, readonly=True) as case:
+    with open_case(args.case, readonly=True) as case:
         display = args.zone or case.zone
         zone(display)
         f = _filter(args, case, display)
@@ -277,7 +356,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     count = 0
-    with Case.open(args.case, readonly=True) as case:
+    with open_case(args.case, readonly=True) as case:
         display = args.zone or case.zone
         zone(display)
         f = _filter(args, case, display)
@@ -300,7 +379,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_activity(args: argparse.Namespace) -> int:
-    with Case.open(args.case, readonly=True) as case:
+    with open_case(args.case, readonly=True) as case:
         display = args.zone or case.zone
         zone(display)
         f = _filter(args, case, display)
@@ -339,7 +418,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     # Verified read-only (another process may hold the case), then recorded in the chain
     # under a brief write lock when nobody else holds it.
-    with Case.open(args.case, readonly=True) as case:
+    with open_case(args.case, readonly=True) as case:
         try:
             report = verify_case(case, progress=_progress_for_tty())
         finally:
@@ -362,7 +441,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    with Case.open(args.case, readonly=True) as case:
+    with open_case(args.case, readonly=True) as case:
         info = case.info()
     if args.json:
         print(json.dumps(_info_dict(info), ensure_ascii=False))
@@ -391,7 +470,7 @@ def _info_dict(info: Any) -> dict[str, Any]:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    with Case.open(args.case, readonly=True) as case:
+    with open_case(args.case, readonly=True) as case:
         for src in case.sources():
             extra = f" (duplicate of {src.duplicate_of})" if src.duplicate_of else ""
             print(
@@ -402,7 +481,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    with Case.open(args.case, readonly=True) as case:
+    with open_case(args.case, readonly=True) as case:
         for row in reversed(case.audit_rows(limit=args.limit)):
             payload = json.dumps(row.payload, ensure_ascii=False)
             print(f"{row.seq:>6}  {iso_utc(row.ts_us)}  {row.user:<12} {row.action:<18} {payload}")
@@ -412,7 +491,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_participants(args: argparse.Namespace) -> int:
     from app.people import participants, suggest_links
 
-    with Case.open(args.case, readonly=True) as case:
+    with open_case(args.case, readonly=True) as case:
         rows = participants(case)
         suggestions = suggest_links(case) if args.suggest else []
     if args.json:
@@ -448,7 +527,7 @@ def _participant_json(p: Any) -> dict[str, Any]:
 def cmd_link(args: argparse.Namespace) -> int:
     from app.ops import LinkParticipants
 
-    with Case.open(args.case) as case:
+    with open_case(args.case) as case:
         op = LinkParticipants(tuple(args.participants), person_name=args.person)
         op.apply(case)
     print(f"linked {len(args.participants)} participants to {args.person}")
@@ -510,7 +589,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("new", help="create a new case folder (NAME.threadline)")
     p.add_argument("case")
     p.add_argument("--zone", default="Europe/London", help="the case's time zone (IANA name)")
+    p.add_argument(
+        "--encrypt",
+        action="store_true",
+        help=f"encrypt the case under a passphrase (asked twice, or from {PASSPHRASE_ENV})",
+    )
     p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser(
+        "passphrase",
+        help="change the passphrase of an encrypted case",
+        description=f"Change the passphrase of an encrypted case. The current one is asked "
+        f"(or read from {PASSPHRASE_ENV}), then the new one twice (or {NEW_PASSPHRASE_ENV}).",
+    )
+    p.add_argument("case")
+    p.set_defaults(func=cmd_passphrase)
 
     p = sub.add_parser("import", help="import files and folders into a case")
     p.add_argument("case")
@@ -520,6 +613,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--date-order", choices=("dmy", "mdy", "ymd"), help="day/month order for ambiguous dates"
     )
     p.add_argument("--password", default="", help="password for encrypted files")
+    p.add_argument(
+        "--key",
+        dest="keys",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="public key file to check signed returns (X) against; repeat for more keys",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per file")
     p.add_argument("--no-ocr", action="store_true", help="do not read text in images this time")
     p.set_defaults(func=cmd_import)
@@ -589,6 +690,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=1000)
     p.set_defaults(func=cmd_audit)
 
+    from app.attribution.cli import add_commands as add_attribution_commands
     from app.backup import add_commands as add_backup_commands
     from app.export.cli import add_commands as add_export_commands
     from app.present.cli import add_commands as add_present_commands
@@ -600,6 +702,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_tagging_commands(sub)
     add_present_commands(sub)
     add_backup_commands(sub)
+    add_attribution_commands(sub)
     return parser
 
 
@@ -636,6 +739,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err(str(exc))
     except KeyboardInterrupt:
         _err("interrupted")
+    except BrokenPipeError:
+        # The reader went away (`… | head`): stop quietly, and keep Python's own flush of
+        # stdout at exit from failing a second time on the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except OSError as exc:
         _err(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
     return EXIT_ERROR

@@ -31,6 +31,12 @@ from typing import Any
 import pymupdf
 from PIL import Image, ImageDraw, ImageFont
 
+from app.attribution.demo_data import (
+    DEMO_RETURN_FILES,
+    DEMO_RETURN_MTIMES,
+    add_demo_attribution,
+    demo_return_makers,
+)
 from app.case import SUFFIX, Case
 from app.errors import Cancelled, CaseLocked, EvidenceError, StoreError
 from app.export.demo_data import add_demo_exhibits
@@ -51,7 +57,7 @@ log = logging.getLogger(__name__)
 # The demo is rebuilt when its generator or the set of importers changes, so it always shows
 # what this build of Threadline reads (an older demo may hold PDFs read as opaque files).
 DEMO_VERSION = (
-    "6:"
+    "7:"
     + hashlib.sha256(
         ",".join(f"{i.NAME}/{i.VERSION}" for i in BUILTIN_IMPORTERS).encode()
     ).hexdigest()[:12]
@@ -150,6 +156,7 @@ DEMO_EXHIBITS = (
 )
 
 DEMO_EVIDENCE_FILES: tuple[str, ...] = (
+    *DEMO_RETURN_FILES,
     WHATSAPP_NAME,
     INSTAGRAM_DM_NAME,
     INSTAGRAM_ABOUT_NAME,
@@ -162,6 +169,7 @@ DEMO_EVIDENCE_FILES: tuple[str, ...] = (
 
 # When each file was last modified (UTC; all before the 31 March 2024 change to BST).
 _MTIMES: dict[str, datetime] = {
+    **DEMO_RETURN_MTIMES,
     WHATSAPP_NAME: datetime(2024, 3, 18, 9, 40, 12),
     INSTAGRAM_DM_NAME: datetime(2024, 3, 9, 23, 15, 12),
     INSTAGRAM_ABOUT_NAME: datetime(2024, 3, 10, 8, 22, 33),
@@ -267,6 +275,7 @@ def _build_case(
         add_demo_exhibits(case, DEMO_EXHIBITS)
         add_demo_redactions(case)
         add_demo_charges(case)
+        add_demo_attribution(case)
         add_demo_presentation(case)
         with case.write() as s:
             s.add(Setting(key=DEMO_MARKER, value=DEMO_VERSION))
@@ -358,6 +367,7 @@ def write_demo_evidence(folder: Path) -> list[Path]:
         EMAIL_NAME: threat_email,
         DIARY_NAME: diary_notes,
     }
+    makers.update(demo_return_makers())
     return [_write(folder / name, makers[name](), _MTIMES[name]) for name in DEMO_EVIDENCE_FILES]
 
 

@@ -26,6 +26,7 @@ class Changes:
     exhibits: bool = False
     presentations: bool = False
     protective_marks: bool = False
+    attribution: bool = False  # links between accounts, accounts attributed to persons
 
 
 class Operation(Protocol):

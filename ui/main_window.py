@@ -44,8 +44,8 @@ from PySide6.QtWidgets import (
 )
 
 from app import items
-from app.case import Case
-from app.errors import CaseLocked, EvidenceError
+from app.case import Case, needs_passphrase
+from app.errors import CaseLocked, EvidenceError, WrongPassphrase
 from app.importers.base import ImportOptions
 from app.ingest.job import FileResult, ImportReport
 from app.jobs import CancelToken, Progress, ProgressCallback
@@ -58,9 +58,16 @@ from app.timeline.activity import DayCount, HeatMap, activity_per_day, heat_map
 from app.timeline.query import EVERYTHING, TimelineFilter
 from app.verify import RECORDED, VerifyReport
 from ui import display
+from ui.attribution.controller import AttributionController
 from ui.dialogs.ask import DateOrderDialog, PasswordDialog
 from ui.dialogs.import_options import ImportOptionsDialog
 from ui.dialogs.import_summary import ImportSummary, date_example
+from ui.dialogs.passphrase import (
+    ChangePassphraseDialog,
+    NewCaseDialog,
+    OpenPassphraseDialog,
+    waiting,
+)
 from ui.dialogs.shortcuts import ShortcutsDialog, shortcut_text
 from ui.errors import offer_read_only, show_error
 from ui.export.controller import ExportController
@@ -188,11 +195,12 @@ def load_viewer(case: Case, item_id: int) -> ViewerLoad:
         data = items.viewer_data(case, item_id)
     except EvidenceError as exc:
         return ViewerLoad(item_id, None, problem=f"This item cannot be shown: {exc}")
-    path = data.detail.blob_path
-    if data.detail.kind != "image" or path is None or not path.is_file():
+    original = data.detail.original
+    if data.detail.kind != "image" or original is None or not original.present:
         return ViewerLoad(item_id, data)
     try:
-        return ViewerLoad(item_id, data, items.load_pixels(path, MAX_SIDE))
+        pixels = items.original_pixels(original, MAX_SIDE, name=data.detail.name)
+        return ViewerLoad(item_id, data, pixels)
     except EvidenceError as exc:
         log.info("pixels of item %d not read: %s", item_id, exc)
         return ViewerLoad(item_id, data, pixels_failed=True)
@@ -321,6 +329,8 @@ class MainWindow(QMainWindow):
         self.present = PresentController(self)
         # Exhibits and disclosure packs: the Exhibits dock, the Export menu and dialog.
         self.export = ExportController(self)
+        # Attribution: the accounts in returns, links between them (Ctrl+Shift+L).
+        self.attribution = AttributionController(self)
         self._fit_timeline_columns()
         self.timeline_model.modelReset.connect(self._show_timeline_columns)
         self.timeline_model.dataChanged.connect(lambda *_: self._show_timeline_columns())
@@ -520,6 +530,13 @@ class MainWindow(QMainWindow):
         a("cancel_job", "&Cancel import", ["Esc"], self.cancel_job, "Stop the running import")
         a("verify", "&Verify case", ["Ctrl+Shift+V"], self.verify, "Re-check every original")
         a(
+            "change_passphrase",
+            "Change &passphrase…",
+            ["Ctrl+Alt+K"],
+            self.change_passphrase,
+            "Give the encrypted case a new passphrase",
+        )
+        a(
             "run_ocr",
             "R&un OCR now",
             ["Ctrl+Shift+O"],
@@ -621,6 +638,7 @@ class MainWindow(QMainWindow):
         case_menu.addAction(acts["cancel_job"])
         case_menu.addSeparator()
         case_menu.addAction(acts["verify"])
+        case_menu.addAction(acts["change_passphrase"])
         case_menu.addSeparator()
         case_menu.addAction(acts["run_ocr"])
         case_menu.addAction(self.ocr_toggle)
@@ -706,18 +724,37 @@ class MainWindow(QMainWindow):
 
     # -- cases ----------------------------------------------------------------------------
 
-    def new_case(self) -> None:
-        """Ask where to create a case, then open it."""
-        path, _ = QFileDialog.getSaveFileName(
-            self, "New case", self.settings.last_case_dir or str(Path.home())
+    def _keep_dialog(self, key: str, dialog: QWidget) -> None:
+        """Hold a non-blocking dialog under `key` while it lives (closing the one before)."""
+        old = self._dialogs.pop(key, None)
+        if old is not None and old is not dialog:
+            old.close()
+        self._dialogs[key] = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(
+            lambda: self._dialogs.pop(key) if self._dialogs.get(key) is dialog else None
         )
-        if not path:
+
+    def new_case(self) -> NewCaseDialog:
+        """Ask for the new case's name, folder and, if it is to be encrypted, passphrase;
+        the case is created and opened when the dialog is answered (it does not block)."""
+        dialog = NewCaseDialog(self.settings.last_case_dir or str(Path.home()), self)
+        dialog.submitted.connect(lambda: self._create_case(dialog))
+        self._keep_dialog("new-case", dialog)
+        dialog.open()
+        return dialog
+
+    def _create_case(self, dialog: NewCaseDialog) -> None:
+        target = dialog.target()
+        if target is None:
             return
         try:
-            case = Case.create(path)
+            with waiting():
+                case = Case.create(target, passphrase=dialog.passphrase_text())
         except EvidenceError as exc:
-            show_error(self, exc, "New case")
+            dialog.refused(str(exc))
             return
+        dialog.accept()
         self.set_case(case)
 
     def choose_case(self) -> None:
@@ -728,15 +765,40 @@ class MainWindow(QMainWindow):
         if path:
             self.open_case(path)
 
-    def open_case(self, path: str) -> bool:
-        """Open the case at `path`; errors are shown, and the current case stays open."""
+    def open_case(self, path: str, passphrase: str | None = None) -> bool:
+        """Open the case at `path`; errors are shown, and the current case stays open.
+
+        An encrypted case opened with no `passphrase` asks for it first (`ask_passphrase`)
+        and opens once it is given: False until then.
+        """
         if self.case is not None and Path(path).absolute() == self.case.folder:
             return True
+        if passphrase is None:
+            try:
+                encrypted = needs_passphrase(path)
+            except EvidenceError as exc:
+                show_error(self, exc, "Open case")
+                return False
+            if encrypted:
+                self.ask_passphrase(path)
+                return False
+        return self._open(path, passphrase)
+
+    def _open(
+        self, path: str, passphrase: str | None, on_wrong: Callable[[], None] | None = None
+    ) -> bool:
         try:
-            case = Case.open(path)
+            with waiting():
+                case = Case.open(path, passphrase=passphrase)
+        except WrongPassphrase as exc:
+            if on_wrong is None:
+                show_error(self, exc, "Open case")
+            else:
+                on_wrong()
+            return False
         except CaseLocked as exc:
             # Another window or process is writing to it: offer to read it beside them.
-            box = offer_read_only(self, exc, lambda: self.open_case_read_only(path))
+            box = offer_read_only(self, exc, lambda: self.open_case_read_only(path, passphrase))
             self._dialogs["case-locked"] = box
             box.destroyed.connect(lambda: self._dialogs.pop("case-locked", None))
             return False
@@ -746,11 +808,63 @@ class MainWindow(QMainWindow):
         self.set_case(case)
         return True
 
-    def open_case_read_only(self, path: str) -> bool:
+    def ask_passphrase(self, path: str) -> OpenPassphraseDialog:
+        """Ask for the passphrase of the encrypted case at `path` and open it with it; a
+        wrong one is said so in the dialog, which stays for another try (does not block)."""
+        name = Path(path).name.removesuffix(".threadline")
+        dialog = OpenPassphraseDialog(name, self)
+        dialog.submitted.connect(lambda text: self._open_with_passphrase(dialog, path, text))
+        self._keep_dialog("passphrase", dialog)
+        dialog.open()
+        return dialog
+
+    def _open_with_passphrase(self, dialog: OpenPassphraseDialog, path: str, text: str) -> None:
+        wrong: list[bool] = []
+
+        def refused() -> None:
+            wrong.append(True)
+            dialog.refused()
+
+        self._open(path, text, on_wrong=refused)
+        if not wrong:
+            dialog.accept()
+
+    def change_passphrase(self) -> ChangePassphraseDialog | None:
+        """Ask for the current and a new passphrase of the open encrypted case."""
+        case = self.case
+        if case is None or not case.encrypted or case.readonly:
+            return None
+        dialog = ChangePassphraseDialog(case.name, self)
+        dialog.submitted.connect(lambda old, new: self._change_passphrase(dialog, old, new))
+        self._keep_dialog("change-passphrase", dialog)
+        dialog.open()
+        return dialog
+
+    def _change_passphrase(self, dialog: ChangePassphraseDialog, old: str, new: str) -> None:
+        case = self.case
+        if case is None:
+            dialog.reject()
+            return
+        try:
+            with waiting():
+                case.change_passphrase(old, new)
+        except WrongPassphrase:
+            dialog.refused("That is not the current passphrase of the case: nothing changed.")
+            return
+        except EvidenceError as exc:
+            dialog.refused(f"Nothing changed: {exc}.")
+            return
+        dialog.accept()
+        self.statusBar().showMessage(
+            f"The passphrase of {case.name} is changed: only the new one opens it now.", 10_000
+        )
+        self.refresh()
+
+    def open_case_read_only(self, path: str, passphrase: str | None = None) -> bool:
         """Open the case at `path` without the write lock: every editing action is off."""
         self._dialogs.pop("case-locked", None)
         try:
-            case = Case.open(path, readonly=True)
+            case = Case.open(path, readonly=True, passphrase=passphrase)
         except EvidenceError as exc:
             show_error(self, exc, "Open case")
             return False
@@ -794,6 +908,7 @@ class MainWindow(QMainWindow):
         self.redaction.set_case(case)
         self.present.set_case(case)
         self.export.set_case(case)
+        self.attribution.set_case(case)
         zone_name = case.zone
         self.timeline_model.set_case(case, zone_name)
         self.sources_model.set_rows([])
@@ -833,6 +948,7 @@ class MainWindow(QMainWindow):
         self.redaction.set_case(None)
         self.present.set_case(None)
         self.export.set_case(None)
+        self.attribution.set_case(None)
         self.timeline_model.set_case(None)
         self.sources_model.set_rows([])
         self.audit_model.set_rows([])
@@ -856,6 +972,7 @@ class MainWindow(QMainWindow):
             *self.redaction.docks,
             *self.present.docks,
             *self.export.docks,
+            *self.attribution.docks,
         )
         if on:
             self.centre.setCurrentWidget(self.timeline_pane)
@@ -887,6 +1004,9 @@ class MainWindow(QMainWindow):
         for name in ("import_files", "import_folder"):
             acts[name].setEnabled(writable)
         acts["verify"].setEnabled(has_case and not busy)
+        acts["change_passphrase"].setEnabled(
+            writable and self.case is not None and self.case.encrypted
+        )
         acts["run_ocr"].setEnabled(writable and self.job_kind != "ocr")
         self.ocr_toggle.setEnabled(writable)
         acts["cancel_job"].setEnabled(busy and self.job_kind in CANCEL_TEXT)
@@ -1273,11 +1393,12 @@ class MainWindow(QMainWindow):
         dialog = ImportOptionsDialog(case_zone, self._import_zones.get(key, case_zone), what, self)
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
         zone_name = dialog.zone_name()
+        signing_keys = dialog.signing_keys()
         dialog.deleteLater()
         if not accepted or not zone_name or self.case is not case:
             return None
         self._import_zones[key] = zone_name
-        return ImportOptions(zone=zone_name)
+        return ImportOptions(zone=zone_name, signing_keys=signing_keys)
 
     def choose_files(self) -> None:
         """Ask for the zone, then for files, and import them."""

@@ -169,9 +169,13 @@ def reread_report(case: Case) -> ImportReport:
     readers, into a scratch case in a temporary folder; the case itself is not touched.
 
     Each file is read from where it was imported when it is still there unchanged in size
-    (so file times are the real ones), else from the copy the case keeps.
+    (so file times are the real ones), else from the copy the case keeps. An encrypted
+    case's files are never copied out in plaintext, not even to a temporary folder: its
+    report is an empty one.
     """
     rows = [r for r in case.sources() if r.parent_id is None and r.status == "imported"]
+    if case.blobs.encrypted:
+        rows = []
     with tempfile.TemporaryDirectory(prefix="threadline-shot-") as tmp:
         folder = Path(tmp) / "files"
         folder.mkdir()
@@ -181,11 +185,11 @@ def reread_report(case: Case) -> ImportReport:
             if original.is_file() and original.stat().st_size == r.size:
                 paths.append(original)
                 continue
-            kept = case.blobs.path(r.sha256)
-            if kept.is_file():
+            if case.blobs.exists(r.sha256):
                 copy = folder / str(n) / r.name
                 copy.parent.mkdir()
-                shutil.copyfile(kept, copy)
+                with case.blobs.open(r.sha256) as kept, copy.open("wb") as out:
+                    shutil.copyfileobj(kept, out)
                 paths.append(copy)
         scratch = Case.create(Path(tmp) / "scratch", zone_name=case.zone)
         try:
@@ -361,3 +365,13 @@ SHOTS.extend(EXPORT_SHOTS)
 from ui.present.shots import SHOTS_PRESENT  # noqa: E402
 
 SHOTS.extend(SHOTS_PRESENT)
+
+# Encrypted cases: New case with a passphrase, the question on open, the change.
+from ui.dialogs.shots import PASSPHRASE_SHOTS  # noqa: E402
+
+SHOTS.extend(PASSPHRASE_SHOTS)
+
+# Police material: a phone extraction's chat in the timeline; attribution of accounts.
+from ui.attribution.shots import ATTRIBUTION_SHOTS  # noqa: E402
+
+SHOTS.extend(ATTRIBUTION_SHOTS)

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -381,3 +392,41 @@ class ProtectiveMark(Base):
     source_item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     created_at_us: Mapped[int] = mapped_column(BigInteger)
     created_by: Mapped[str] = mapped_column(String)
+
+
+class AccountLink(Base):
+    """Two accounts the evidence suggests one person uses, and what the user decided.
+
+    `account_a` < `account_b` (account keys, "platform:id"); one row per pair. `basis` is the
+    plain-English reason as proposed, `evidence` the ids of the `identifiers` rows behind it
+    (as last proposed or decided), `state` "proposed" | "accepted" | "rejected", and
+    `tag_ids` the identity-element tags an acceptance added (removed again on rejection).
+    """
+
+    __tablename__ = "account_links"
+    __table_args__ = (UniqueConstraint("account_a", "account_b", name="uq_account_links_pair"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_a: Mapped[str] = mapped_column(Text)
+    account_b: Mapped[str] = mapped_column(Text)
+    strength: Mapped[str] = mapped_column(String)  # strong | supporting | weak
+    basis: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[int]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String, default="proposed")
+    note: Mapped[str] = mapped_column(Text, default="")
+    tag_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at_us: Mapped[int] = mapped_column(BigInteger)
+    decided_at_us: Mapped[int | None] = mapped_column(BigInteger)
+    decided_by: Mapped[str] = mapped_column(String, default="")
+
+
+class AccountPerson(Base):
+    """An account (key "platform:id") the user attributed to a person, with the
+    identity-element tags that attribution added."""
+
+    __tablename__ = "account_persons"
+    account: Mapped[str] = mapped_column(Text, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    tag_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    decided_at_us: Mapped[int] = mapped_column(BigInteger)
+    decided_by: Mapped[str] = mapped_column(String)

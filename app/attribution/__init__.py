@@ -1,0 +1,1 @@
+"""Attribution: the accounts in returns and extractions, links between them, their persons."""

@@ -1,0 +1,1 @@
+"""The attribution view: accounts in the returns, the links between them, decisions."""
