@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 from app.errors import CorruptRecord, WrongFormat
 from app.importers.base import ImportContext, Probe, Sink
 from app.importers.common import decode_text
-from app.importers.identifiers import email_value, identifier, split_list, time_event
+from app.importers.identifiers import email_value, identifier, present, split_list, time_event
 from app.importers.jsonchat import RecordWarnings, plural
 from app.limits import MAX_TEXT_BYTES
 from app.model import (
@@ -372,10 +372,6 @@ class _File:
         return found
 
 
-def _ids(*drafts: IdentifierDraft | None) -> list[IdentifierDraft]:
-    return [d for d in drafts if d is not None]
-
-
 class GoogleReturnImporter:
     """Files of a Google LERS return: subscriber info, access logs, linked accounts."""
 
@@ -525,7 +521,7 @@ class GoogleReturnImporter:
                 author=ParticipantDraft(name=name, handle=f.email or f.gaia_id),
                 events=events,
                 meta=f.meta("subscriber", fields),
-                identifiers=_ids(*ids),
+                identifiers=present(*ids),
                 key="subscriber",
             )
         )
@@ -554,7 +550,7 @@ class GoogleReturnImporter:
                     locator=f"{title} row {n}",
                     text="\n".join(f"{k}: {v}" for k, v in fields.items()),
                     meta=f.meta(_table_record(title, header), fields, table=title),
-                    identifiers=_device_ids(f.account, header, row),
+                    identifiers=_devicepresent(f.account, header, row),
                 )
             )
 
@@ -617,7 +613,7 @@ class GoogleReturnImporter:
                 author=f.owner,
                 events=[event] if event else [],
                 meta=f.meta("login", fields, source=source),
-                identifiers=_ids(*ids),
+                identifiers=present(*ids),
             )
         )
 
@@ -662,7 +658,7 @@ class GoogleReturnImporter:
                     author=f.owner,
                     events=[event] if event else [],
                     meta=f.meta("change", fields),
-                    identifiers=_ids(*ids),
+                    identifiers=present(*ids),
                 )
             )
 
@@ -778,7 +774,7 @@ class GoogleReturnImporter:
                     + ", ".join(v for v in row if v.strip()),
                     events=events,
                     meta=f.meta("account", fields, linked_by=how, linked_account=other),
-                    identifiers=_ids(*ids),
+                    identifiers=present(*ids),
                 )
             )
         f.sink.decide("rows", str(count))
@@ -818,7 +814,7 @@ class GoogleReturnImporter:
                     text="\n".join(f"{k}: {v}" for k, v in fields.items() if v),
                     events=events,
                     meta=f.meta("device", fields),
-                    identifiers=_device_ids(f.account, header, row),
+                    identifiers=_devicepresent(f.account, header, row),
                 )
             )
 
@@ -885,7 +881,7 @@ def _device_detail(normed: str) -> bool:
     return any(w in normed for w in ("brand", "model", "os", "name", "type", "carrier"))
 
 
-def _device_ids(account: str, header: list[str], row: list[str]) -> list[IdentifierDraft]:
+def _devicepresent(account: str, header: list[str], row: list[str]) -> list[IdentifierDraft]:
     out: list[IdentifierDraft] = []
     for h, value in zip(header, row, strict=False):
         if value.strip() and any(d in norm(h) for d in _DEVICE_HINTS):

@@ -110,6 +110,11 @@ def _placeholder(text: str) -> bool:
     return not text.strip("0-:. ") or text.strip().lower() in {"null", "none", "n/a", "unknown"}
 
 
+def present(*drafts: IdentifierDraft | None) -> list[IdentifierDraft]:
+    """The drafts that were made (`identifier` answers None for an empty or stand-in raw)."""
+    return [d for d in drafts if d is not None]
+
+
 def split_list(raw: str) -> list[str]:
     """The entries of a list field (`a, b`, `a; b` or one per line), blanks dropped."""
     return [p.strip() for p in re.split(r"[,;\n]", raw) if p.strip()]

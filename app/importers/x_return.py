@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 from app.errors import CorruptRecord, WrongFormat
 from app.importers.base import ImportContext, Probe, Sink
 from app.importers.common import decode_text
-from app.importers.identifiers import identifier, time_event
+from app.importers.identifiers import identifier, present, time_event
 from app.importers.jsonchat import MAX_JSON_BYTES, RecordWarnings, as_str
 from app.importers.openpgp import (
     KEY_BEGIN,
@@ -41,7 +41,6 @@ from app.importers.openpgp import (
 )
 from app.model import (
     EventDraft,
-    IdentifierDraft,
     IdentifierKind,
     ItemDraft,
     ItemKind,
@@ -220,10 +219,6 @@ def _events(ctx: _Context, pairs: list[tuple[str, str]]) -> list[EventDraft]:
     return out
 
 
-def _ids(*drafts: IdentifierDraft | None) -> list[IdentifierDraft]:
-    return [d for d in drafts if d is not None]
-
-
 class XReturnImporter:
     """X/Twitter return files (clear-signed JSON) and the archive's JSON variants."""
 
@@ -394,7 +389,7 @@ class XReturnImporter:
                 author=ParticipantDraft(name=display, handle=account.removeprefix("x:")),
                 events=_events(c, [(created, "registered")]),
                 meta=c.meta("subscriber", fields, account=account),
-                identifiers=_ids(
+                identifiers=present(
                     identifier(account, IdentifierKind.EMAIL, email),
                     identifier(account, IdentifierKind.USERNAME, username),
                     identifier(account, IdentifierKind.NAME, display),
@@ -415,7 +410,7 @@ class XReturnImporter:
                 locator=f"entry {i + 1} (account creation IP)",
                 text=f"X account {account.removeprefix('x:')} was created from IP {raw_ip}",
                 meta=c.meta("registration", flatten(obj), account=account),
-                identifiers=_ids(found),
+                identifiers=present(found),
             )
         )
 
@@ -442,7 +437,7 @@ class XReturnImporter:
                 author=ParticipantDraft(handle=account.removeprefix("x:")),
                 events=events,
                 meta=c.meta("login", flatten(obj), account=account),
-                identifiers=_ids(found),
+                identifiers=present(found),
             )
         )
 
@@ -463,7 +458,7 @@ class XReturnImporter:
                     ],
                 ),
                 meta=c.meta("device", flatten(obj), account=c.account),
-                identifiers=_ids(identifier(c.account, IdentifierKind.DEVICE, token)),
+                identifiers=present(identifier(c.account, IdentifierKind.DEVICE, token)),
             )
         )
 
@@ -476,7 +471,7 @@ class XReturnImporter:
                 locator=f"entry {i + 1} (phone number)",
                 text=f"Phone number of X account {c.account_id}: {raw}",
                 meta=c.meta("subscriber", flatten(obj), account=c.account),
-                identifiers=_ids(identifier(c.account, IdentifierKind.PHONE, raw)),
+                identifiers=present(identifier(c.account, IdentifierKind.PHONE, raw)),
             )
         )
 
@@ -497,7 +492,7 @@ class XReturnImporter:
                 f"from {old or '(none)'} to {new or '(none)'}",
                 events=_events(c, [(as_str(change.get("changedAt")), f"{what}_changed")]),
                 meta=c.meta("subscriber", flatten(obj), account=account),
-                identifiers=_ids(
+                identifiers=present(
                     identifier(account, id_kind, old), identifier(account, id_kind, new)
                 ),
             )

@@ -93,6 +93,18 @@ def _write_all(out: BinaryIO, data: bytes) -> None:
         raise write_failure(exc, "an original into the case") from exc
 
 
+def make_durable(fd: int, defer_sync: bool) -> None:
+    """Sync a just-written original now, or with `defer_sync` only start writing it back
+    (the batch's `sync_pending` makes it durable before the commit naming it)."""
+    if defer_sync:
+        start_writeback(fd)
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        raise write_failure(exc, "an original into the case") from exc
+
+
 class BlobStore:
     """A folder of files named by the SHA-256 of their bytes: `ab/abcdef…`.
 
@@ -159,13 +171,7 @@ class BlobStore:
                     digest.update(chunk)
                     _write_all(out, chunk)
                     size += len(chunk)
-                if not defer_sync:
-                    try:
-                        os.fsync(out.fileno())
-                    except OSError as exc:
-                        raise write_failure(exc, "an original into the case") from exc
-                else:
-                    start_writeback(out.fileno())
+                make_durable(out.fileno(), defer_sync)
             sha = digest.hexdigest()
             final = self.path(sha)
             if final.exists():

@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from app import audit
 from app.errors import StoreError, WeakPassphrase, WrongPassphrase
-from app.store.blobs import CHUNK, BlobStore, _write_all, start_writeback, write_failure
+from app.store.blobs import CHUNK, BlobStore, _write_all, make_durable, write_failure
 from app.store.derived import DerivedFiles
 
 log = logging.getLogger(__name__)
@@ -524,13 +524,7 @@ class EncryptedBlobStore(BlobStore):
                 sealed_sha, sealed_size = _seal(self._aead, sha, source, out)
                 if check and (sealed_sha, sealed_size) != (sha, size):
                     raise StoreError("the file changed while it was being read into the case")
-                if not defer_sync:
-                    try:
-                        os.fsync(out.fileno())
-                    except OSError as exc:
-                        raise write_failure(exc, "an original into the case") from exc
-                else:
-                    start_writeback(out.fileno())
+                make_durable(out.fileno(), defer_sync)
             final = self.path(sha)
             if final.exists():
                 os.unlink(tmp_name)
