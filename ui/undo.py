@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QWidget
 
 from app.case import Case
 from app.errors import EvidenceError
 from app.ops import Changes, Operation
+from ui.errors import show_error
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +50,21 @@ class CoreCommand(QUndoCommand):
     def _emit(self, changes: Changes) -> None:
         if self.on_changes is not None:
             self.on_changes(changes)
+
+
+def push_edit(
+    window: QWidget,
+    stack: QUndoStack,
+    case: Case,
+    op: Operation,
+    on_changes: ChangesCallback,
+    *,
+    quiet: bool = False,
+) -> str:
+    """Run an edit as an undoable command on `stack`; the core's refusal is shown over
+    `window` (unless `quiet`) and returned ("" when the edit was made)."""
+    command = CoreCommand(case, op, on_changes)
+    stack.push(command)
+    if command.error and not quiet:
+        show_error(window, EvidenceError(command.error), op.label)
+    return command.error

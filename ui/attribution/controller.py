@@ -28,7 +28,7 @@ from ui.attribution.audit_words import register as register_audit_words
 from ui.attribution.panel import AttributionPanel
 from ui.errors import show_error
 from ui.menus import add_menu_before_help
-from ui.undo import CoreCommand
+from ui.undo import push_edit
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -287,11 +287,8 @@ class AttributionController(QObject):
         if case is None:
             return False
         self.identity = identity_coverage(case)
-        command = CoreCommand(case, op, self._changed)
-        self.window.undo_stack.push(command)
-        self.last_error = command.error
-        if command.error:
-            show_error(self.window, EvidenceError(command.error), op.label)
+        self.last_error = push_edit(self.window, self.window.undo_stack, case, op, self._changed)
+        if self.last_error:
             return False
         change = self.change_text
         self.window.statusBar().showMessage(

@@ -34,7 +34,7 @@ from ui.export.result import ExportResultDialog
 from ui.models.timeline import TimelineModel
 from ui.redaction.controller import read_summaries
 from ui.tagging.elements import number_elements
-from ui.undo import CoreCommand
+from ui.undo import push_edit
 from ui.workers import JobRunner
 
 if TYPE_CHECKING:
@@ -274,13 +274,8 @@ class ExportController(QObject):
         case = self.case
         if case is None:
             return False
-        command = CoreCommand(case, op, self._changed)
-        self.window.undo_stack.push(command)
-        self.last_error = command.error
-        if command.error:
-            show_error(self.window, EvidenceError(command.error), op.label)
-            return False
-        return True
+        self.last_error = push_edit(self.window, self.window.undo_stack, case, op, self._changed)
+        return not self.last_error
 
     def _status(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 6000)

@@ -42,7 +42,7 @@ from ui.present.builder import PresentationsPanel, RegionDialog
 from ui.present.guard import GUARD, blurred
 from ui.present.mode import PresentationSession, PresentationWindow, choose_screen
 from ui.present.presenter import PresenterWindow
-from ui.undo import CoreCommand
+from ui.undo import push_edit
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -296,14 +296,9 @@ class PresentController(QObject):
         case = self.case
         if case is None:
             return False
-        command = CoreCommand(case, op, self._changed)
-        self.window.undo_stack.push(command)
-        self.last_error = command.error
-        if command.error:
-            if not self.window.sync_loads:
-                show_error(self.window, EvidenceError(command.error), op.label)
-            return False
-        return True
+        w = self.window
+        self.last_error = push_edit(w, w.undo_stack, case, op, self._changed, quiet=w.sync_loads)
+        return not self.last_error
 
     # -- presentations ------------------------------------------------------------------------
 

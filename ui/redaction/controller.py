@@ -44,7 +44,7 @@ from ui.menus import add_menu_before_help
 from ui.redaction.find_dialog import ProtectedTermsDialog, SearchRedactDialog, hit_context
 from ui.redaction.log import RedactionLogPanel
 from ui.redaction.reason_picker import ReasonPicker
-from ui.undo import CoreCommand
+from ui.undo import push_edit
 from ui.viewers.selection import viewer_selection
 from ui.workers import JobRunner
 
@@ -373,13 +373,8 @@ class RedactionController(QObject):
         case = self.case
         if case is None:
             return False
-        command = CoreCommand(case, op, self._changed)
-        self.window.undo_stack.push(command)
-        self.last_error = command.error
-        if command.error:
-            show_error(self.window, EvidenceError(command.error), op.label)
-            return False
-        return True
+        self.last_error = push_edit(self.window, self.window.undo_stack, case, op, self._changed)
+        return not self.last_error
 
     def _changed(self, changes: Changes) -> None:
         case = self.case

@@ -54,7 +54,7 @@ from ui.tagging.coverage_view import CoverageView
 from ui.tagging.element_picker import ElementPicker
 from ui.tagging.elements import KEYED, ElementEntry, chips, number_elements
 from ui.tagging.panel import TaggerPanel
-from ui.undo import CoreCommand
+from ui.undo import push_edit
 from ui.viewers.selection import REGION, Selected, viewer_selection
 from ui.workers import JobRunner
 
@@ -447,13 +447,8 @@ class TaggerController(QObject):
         case = self.case
         if case is None:
             return False
-        command = CoreCommand(case, op, self._changed)
-        self.window.undo_stack.push(command)
-        self.last_error = command.error
-        if command.error:
-            show_error(self.window, EvidenceError(command.error), op.label)
-            return False
-        return True
+        self.last_error = push_edit(self.window, self.window.undo_stack, case, op, self._changed)
+        return not self.last_error
 
     def focus_type_ahead(self) -> None:
         """Show the tagger and move the focus to its type-ahead (Ctrl+T)."""
