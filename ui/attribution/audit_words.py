@@ -1,5 +1,5 @@
-"""The audit log's words for attribution decisions, added to the log's tables of actions and
-summaries when the attribution view is installed (`register`)."""
+"""The audit log's words for attribution decisions; ui/models/audit_review.py merges them
+into its tables of actions and summaries."""
 
 from __future__ import annotations
 
@@ -66,12 +66,3 @@ SUMMARIES = {
     "attribution.detach": _detach,
     "attribution.undo": _undo,
 }
-
-
-def register() -> None:
-    """Add these words to the audit log's tables (idempotent)."""
-    from ui.models import audit, audit_review
-
-    audit.ACTIONS.update(ACTIONS)
-    audit_review.ACTIONS.update(ACTIONS)
-    audit_review.SUMMARIES.update(SUMMARIES)

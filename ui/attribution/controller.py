@@ -24,7 +24,6 @@ from app.errors import EvidenceError
 from app.ops import Changes, Operation
 from app.tagging import store
 from ui import display
-from ui.attribution.audit_words import register as register_audit_words
 from ui.attribution.panel import AttributionPanel
 from ui.errors import show_error
 from ui.menus import add_menu_before_help
@@ -63,7 +62,6 @@ class AttributionController(QObject):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
-        register_audit_words()
         self.window = window
         self.case: Case | None = None
         self.links: list[LinkRow] = []

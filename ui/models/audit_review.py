@@ -18,6 +18,8 @@ from app.errors import EvidenceError
 from app.model import AuditRow
 from app.tagging.library import load_library
 from ui import display
+from ui.attribution.audit_words import ACTIONS as ATTRIBUTION_ACTIONS
+from ui.attribution.audit_words import SUMMARIES as ATTRIBUTION_SUMMARIES
 
 Payload = Mapping[str, Any]
 
@@ -67,6 +69,7 @@ ACTIONS = {
     "demo.build": "Demo built",
     "participants.link": "Participants linked",
     "participants.unlink": "Participants unlinked",
+    **ATTRIBUTION_ACTIONS,
 }
 """The Action column's words for these actions."""
 
@@ -578,6 +581,7 @@ SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "demo.build": _demo_build,
     "participants.link": _participants_link,
     "participants.unlink": _participants_unlink,
+    **ATTRIBUTION_SUMMARIES,
 }
 
 
